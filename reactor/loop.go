@@ -1,0 +1,341 @@
+package reactor
+
+import (
+	"os"
+	"os/signal"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Reactor ports Twisted's reactor: one goroutine runs every timed call, I/O
+// handler, protocol method and Deferred callback. Create one with New;
+// there is no global reactor, so tests can each have their own.
+//
+// Threading: only CallFromThread is safe from other goroutines. Every other
+// method is called from the goroutine running Run (or before Run starts).
+type Reactor struct {
+	poller *poller
+	timers timerQueue
+	base   time.Time // monotonic zero of the timer clock
+	unix0  float64   // wall-clock seconds at base
+
+	threadMu    sync.Mutex
+	threadCalls []func()
+	threadSpare []func()
+	closed      bool // poller released; guarded by threadMu for CallFromThread
+
+	fds map[int]*fdEntry
+	gen uint32
+
+	// State flags, named as Twisted's ReactorBase has them (R-11..R-15).
+	started       bool // Run is looping
+	running       bool // the startup 'during' phase has run
+	stopped       bool // Stop was called, or Run has not started
+	justStopped   bool // Stop was called this pass: fire shutdown at its end
+	startedBefore bool // Stop was called once: Run is refused afterwards
+
+	events     map[string]*systemEvent
+	triggerSeq uint64
+	observer   func(ErrorEvent)
+
+	installSignals bool
+	signalStop     func()
+}
+
+// Option configures New.
+type Option func(*Reactor)
+
+// WithSignalHandlers makes Run stop the reactor on SIGINT and SIGTERM, as
+// Twisted's run(installSignalHandlers=True) does. By default braid installs
+// none: signal handling is process-wide, and tests run many reactors.
+func WithSignalHandlers() Option { return func(r *Reactor) { r.installSignals = true } }
+
+// WithErrorObserver sets the function that receives logged errors (see
+// SetErrorObserver).
+func WithErrorObserver(f func(ErrorEvent)) Option { return func(r *Reactor) { r.observer = f } }
+
+// New returns a reactor that is not yet running. It fails only if the
+// kernel refuses an epoll set or an eventfd (for instance, out of
+// descriptors). Call Run to start it; a reactor that is never run, or only
+// crashed, should be released with Close.
+func New(opts ...Option) (*Reactor, error) {
+	p, err := newPoller()
+	if err != nil {
+		return nil, err
+	}
+	r := &Reactor{
+		poller:  p,
+		base:    time.Now(),
+		fds:     make(map[int]*fdEntry),
+		stopped: true,
+		events:  make(map[string]*systemEvent),
+	}
+	r.unix0 = float64(r.base.UnixNano()) / 1e9
+	r.timers.now = r.now
+	r.timers.seconds = func(t int64) float64 { return r.unix0 + float64(t)/1e9 }
+	for _, o := range opts {
+		o(r)
+	}
+	// The reactor's own triggers come first.
+	_, _ = r.AddSystemEventTrigger(During, "startup", r.reallyStartRunning)
+	_, _ = r.AddSystemEventTrigger(During, "shutdown", r.crashTrigger)
+	_, _ = r.AddSystemEventTrigger(During, "shutdown", r.disconnectAll)
+	// Backstop: a reactor dropped without Close still gives its fds back.
+	runtime.AddCleanup(r, func(p *poller) { p.close() }, p)
+	return r, nil
+}
+
+func (r *Reactor) now() int64 { return int64(time.Since(r.base)) }
+
+// Seconds ports seconds(): the current wall-clock time in seconds since the
+// Unix epoch, as a float, measured on the monotonic clock.
+func (r *Reactor) Seconds() float64 { return r.timers.seconds(r.now()) }
+
+// Running reports whether the reactor is running (Twisted's running flag:
+// true from the startup 'during' phase until the shutdown 'during' phase).
+func (r *Reactor) Running() bool { return r.running }
+
+// CallLater ports callLater: f runs once, delay from now, on the
+// reactor goroutine. A call made while the reactor is running due calls
+// runs in a later pass, never in the same one; calls due at the same
+// time run in the order they were scheduled (FIFO, unlike Twisted's heap,
+// A negative delay means "as soon as possible" (Twisted asserts); a
+// nil f schedules a call that does nothing. A panic in f is logged and the
+// pass goes on.
+func (r *Reactor) CallLater(delay time.Duration, f func()) *DelayedCall {
+	return r.timers.schedule(delay, f, callSite())
+}
+
+// GetDelayedCalls ports getDelayedCalls: the pending calls, in no
+// particular order. Calls that have run or were cancelled are not included.
+func (r *Reactor) GetDelayedCalls() []*DelayedCall { return r.timers.calls() }
+
+// CallFromThread ports callFromThread, the one method that is safe
+// from any goroutine: f is queued and runs on the reactor goroutine at the
+// start of its next pass, in FIFO order with other queued calls. A panic in
+// f is logged.
+func (r *Reactor) CallFromThread(f func()) {
+	r.threadMu.Lock()
+	wasEmpty := len(r.threadCalls) == 0
+	r.threadCalls = append(r.threadCalls, f)
+	closed := r.closed
+	r.threadMu.Unlock()
+	if wasEmpty && !closed {
+		r.poller.wake()
+	}
+}
+
+// CallWhenRunning ports callWhenRunning: f runs at once if the
+// reactor is running, otherwise as an 'after startup' trigger.
+func (r *Reactor) CallWhenRunning(f func()) {
+	if r.running {
+		r.protect(f, "callWhenRunning")
+		return
+	}
+	_, _ = r.AddSystemEventTrigger(After, "startup", func() *Deferred { f(); return nil })
+}
+
+// Run ports run(): it fires the startup event, then loops until Stop (or
+// Crash). It returns ErrReactorAlreadyRunning inside Run and
+// ErrReactorNotRestartable after a Stop. When Run returns after Stop,
+// unhandled errors still held by Deferreds are logged (D-15) and the
+// reactor's epoll and eventfd are released.
+func (r *Reactor) Run() error {
+	if r.started {
+		return ErrReactorAlreadyRunning
+	}
+	if r.startedBefore {
+		return ErrReactorNotRestartable
+	}
+	if err := r.ensurePoller(); err != nil {
+		return err
+	}
+	r.started = true
+	r.stopped = false
+	r.FireSystemEvent("startup")
+	r.mainLoop()
+	if r.startedBefore {
+		for _, f := range FlushUnhandledErrors() {
+			r.LogError(f, "Unhandled error in Deferred")
+		}
+		r.release()
+	}
+	return nil
+}
+
+func (r *Reactor) mainLoop() {
+	for r.started {
+		r.runUntilCurrent()
+		r.doIteration(r.timeout())
+	}
+}
+
+// Stop ports stop(): the shutdown event fires at the end of the
+// current pass; Run returns once its triggers have run. It returns
+// ErrReactorNotRunning when the reactor is not running or already stopping.
+func (r *Reactor) Stop() error {
+	if r.stopped {
+		return ErrReactorNotRunning
+	}
+	r.stopped = true
+	r.justStopped = true
+	r.startedBefore = true
+	return nil
+}
+
+// Crash ports crash(): Run returns at the end of the current pass
+// without firing the shutdown event, and the reactor may be run again.
+func (r *Reactor) Crash() {
+	r.started = false
+	r.running = false
+	_, _ = r.AddSystemEventTrigger(During, "startup", r.reallyStartRunning)
+}
+
+// Iterate ports iterate(delay): one pass (thread calls, due timed
+// calls) and one I/O poll waiting at most delay. It works whether or not the
+// reactor is running.
+func (r *Reactor) Iterate(delay time.Duration) {
+	if r.ensurePoller() != nil {
+		return
+	}
+	r.runUntilCurrent()
+	r.doIteration(delay)
+}
+
+// Close releases the reactor's epoll set and eventfd. Run does this itself
+// when it returns after Stop; call Close for a reactor that was never run or
+// only crashed. Registered descriptors are not closed. Close is idempotent.
+func (r *Reactor) Close() error {
+	if r.started {
+		return ErrReactorAlreadyRunning
+	}
+	r.release()
+	return nil
+}
+
+func (r *Reactor) release() {
+	r.threadMu.Lock()
+	defer r.threadMu.Unlock()
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.poller.close()
+	if r.signalStop != nil {
+		r.signalStop()
+		r.signalStop = nil
+	}
+}
+
+// ensurePoller reopens the poller of a reactor that was closed, so that a
+// late Iterate or AddReader works instead of touching a closed fd.
+func (r *Reactor) ensurePoller() error {
+	r.threadMu.Lock()
+	defer r.threadMu.Unlock()
+	if !r.closed {
+		return nil
+	}
+	p, err := newPoller()
+	if err != nil {
+		return err
+	}
+	r.poller = p
+	r.closed = false
+	r.fds = make(map[int]*fdEntry)
+	runtime.AddCleanup(r, func(p *poller) { p.close() }, p)
+	if len(r.threadCalls) > 0 {
+		p.wake()
+	}
+	return nil
+}
+
+// runUntilCurrent is one pass of R-03 steps 1 to 5.
+func (r *Reactor) runUntilCurrent() {
+	r.threadMu.Lock()
+	calls := r.threadCalls
+	r.threadCalls = r.threadSpare[:0]
+	r.threadMu.Unlock()
+	for i, f := range calls {
+		calls[i] = nil
+		r.protect(f, "callFromThread")
+	}
+	r.threadSpare = calls[:0]
+
+	r.timers.flushPending()
+	now := r.now()
+	r.timers.deferAdds = true
+	for {
+		c := r.timers.popDue(now)
+		if c == nil {
+			break
+		}
+		r.protect(c.run, "timed call")
+	}
+	r.timers.deferAdds = false
+
+	if r.justStopped {
+		r.justStopped = false
+		r.FireSystemEvent("shutdown")
+	}
+}
+
+// timeout returns how long the next poll may block: 0 when there is work
+// already, -1 for "until woken", otherwise the time to the earliest call.
+func (r *Reactor) timeout() time.Duration {
+	if !r.running {
+		return 0
+	}
+	r.threadMu.Lock()
+	queued := len(r.threadCalls) > 0
+	r.threadMu.Unlock()
+	if queued {
+		return 0
+	}
+	r.timers.flushPending()
+	when, ok := r.timers.next()
+	if !ok {
+		return -1
+	}
+	d := time.Duration(when - r.now())
+	if d < 0 {
+		return 0
+	}
+	const longest = 2147483 * time.Second // Twisted's clamp (R-03 step 6)
+	return min(d, longest)
+}
+
+func (r *Reactor) reallyStartRunning() *Deferred {
+	r.running = true
+	if r.installSignals && r.signalStop == nil {
+		r.signalStop = r.handleSignals()
+	}
+	return nil
+}
+
+func (r *Reactor) crashTrigger() *Deferred {
+	r.Crash()
+	return nil
+}
+
+// handleSignals stops the reactor on SIGINT/SIGTERM; it returns the undo.
+func (r *Reactor) handleSignals() func() {
+	ch := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		for {
+			select {
+			case <-ch:
+				r.CallFromThread(func() { _ = r.Stop() })
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}

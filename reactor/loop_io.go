@@ -1,0 +1,290 @@
+package reactor
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Selectable is a file descriptor the reactor watches (Twisted's
+// IFileDescriptor). Fileno returns the descriptor, or -1 once closed.
+// ConnectionLost is called once the reactor drops the descriptor because a
+// handler reported an error, the peer hung up, or the reactor shut down.
+type Selectable interface {
+	Fileno() int
+	ConnectionLost(reason *Failure)
+}
+
+// ReadDescriptor ports IReadDescriptor: DoRead is called when Fileno is
+// readable. Returning a non-nil error (ErrConnectionDone for an orderly end)
+// makes the reactor remove the descriptor and call ConnectionLost with it.
+type ReadDescriptor interface {
+	Selectable
+	DoRead() error
+}
+
+// WriteDescriptor ports IWriteDescriptor: DoWrite is called when Fileno is
+// writable; its error is handled as DoRead's.
+type WriteDescriptor interface {
+	Selectable
+	DoWrite() error
+}
+
+// HalfCloseableDescriptor ports IHalfCloseableDescriptor: a descriptor that
+// implements it gets ReadConnectionLost, instead of ConnectionLost, when its
+// read side ends cleanly, and stays registered for writing.
+type HalfCloseableDescriptor interface {
+	ReadConnectionLost(reason *Failure)
+}
+
+// fdEntry is one registered descriptor number.
+type fdEntry struct {
+	fd     int
+	gen    uint32
+	reader ReadDescriptor
+	writer WriteDescriptor
+}
+
+func (e *fdEntry) mask() uint32 {
+	var m uint32
+	if e.reader != nil {
+		m |= pollIn
+	}
+	if e.writer != nil {
+		m |= pollOut
+	}
+	return m
+}
+
+// AddReader ports addReader: r.DoRead runs whenever its descriptor is
+// readable, until RemoveReader. Adding a reader that is already registered
+// does nothing. It returns the kernel's error for a descriptor epoll refuses
+// (closed, or a regular file).
+func (r *Reactor) AddReader(rd ReadDescriptor) error {
+	return r.add(rd.Fileno(), rd, nil)
+}
+
+// AddWriter ports addWriter: w.DoWrite runs whenever its descriptor is
+// writable, until RemoveWriter.
+func (r *Reactor) AddWriter(wr WriteDescriptor) error {
+	return r.add(wr.Fileno(), nil, wr)
+}
+
+func (r *Reactor) add(fd int, rd ReadDescriptor, wr WriteDescriptor) error {
+	if fd < 0 {
+		return fmt.Errorf("reactor: cannot watch descriptor %d: %w", fd, ErrConnectionFdescWentAway)
+	}
+	if err := r.ensurePoller(); err != nil {
+		return err
+	}
+	e, known := r.fds[fd]
+	if !known {
+		r.gen++
+		e = &fdEntry{fd: fd, gen: r.gen}
+	}
+	before := e.mask()
+	prevR, prevW := e.reader, e.writer
+	if rd != nil {
+		e.reader = rd
+	}
+	if wr != nil {
+		e.writer = wr
+	}
+	if known && e.mask() == before {
+		return nil
+	}
+	if err := r.poller.register(fd, e.mask(), e.gen, known && before != 0); err != nil {
+		e.reader, e.writer = prevR, prevW
+		return fmt.Errorf("reactor: watch descriptor %d: %w", fd, err)
+	}
+	r.fds[fd] = e
+	return nil
+}
+
+// RemoveReader ports removeReader; removing one that is not registered does
+// nothing. A descriptor whose Fileno is already -1 is found by identity.
+func (r *Reactor) RemoveReader(rd ReadDescriptor) {
+	if e := r.lookup(rd.Fileno(), rd); e != nil && e.reader == rd {
+		e.reader = nil
+		r.update(e)
+	}
+}
+
+// RemoveWriter ports removeWriter; removing one that is not registered does nothing.
+func (r *Reactor) RemoveWriter(wr WriteDescriptor) {
+	if e := r.lookup(wr.Fileno(), wr); e != nil && e.writer == wr {
+		e.writer = nil
+		r.update(e)
+	}
+}
+
+func (r *Reactor) lookup(fd int, s Selectable) *fdEntry {
+	if fd >= 0 {
+		return r.fds[fd]
+	}
+	for _, e := range r.fds {
+		if Selectable(e.reader) == s || Selectable(e.writer) == s {
+			return e
+		}
+	}
+	return nil
+}
+
+func (r *Reactor) update(e *fdEntry) {
+	m := e.mask()
+	if m == 0 {
+		delete(r.fds, e.fd)
+	}
+	if err := r.poller.register(e.fd, m, e.gen, true); err != nil && m != 0 {
+		r.LogError(NewFailure(fmt.Errorf("reactor: update descriptor %d: %w", e.fd, err)), "epoll_ctl")
+	}
+}
+
+// GetReaders ports getReaders: the registered readers, ordered by descriptor.
+func (r *Reactor) GetReaders() []ReadDescriptor {
+	var out []ReadDescriptor
+	for _, e := range r.sortedEntries() {
+		if e.reader != nil {
+			out = append(out, e.reader)
+		}
+	}
+	return out
+}
+
+// GetWriters ports getWriters: the registered writers, ordered by descriptor.
+func (r *Reactor) GetWriters() []WriteDescriptor {
+	var out []WriteDescriptor
+	for _, e := range r.sortedEntries() {
+		if e.writer != nil {
+			out = append(out, e.writer)
+		}
+	}
+	return out
+}
+
+// RemoveAll ports removeAll: every reader and writer is removed, and the
+// distinct descriptors are returned (the reactor's own wake-up descriptor is
+// never included).
+func (r *Reactor) RemoveAll() []Selectable {
+	var out []Selectable
+	seen := make(map[Selectable]bool)
+	for _, e := range r.sortedEntries() {
+		for _, s := range []Selectable{e.reader, e.writer} {
+			if s != nil && !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+		e.reader, e.writer = nil, nil
+		r.update(e)
+	}
+	return out
+}
+
+func (r *Reactor) sortedEntries() []*fdEntry {
+	es := make([]*fdEntry, 0, len(r.fds))
+	for _, e := range r.fds {
+		es = append(es, e)
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].fd < es[j].fd })
+	return es
+}
+
+// disconnectAll is the reactor's own 'during shutdown' trigger: every
+// descriptor is removed and told ConnectionLost.
+func (r *Reactor) disconnectAll() *Deferred {
+	for _, s := range r.RemoveAll() {
+		r.protect(func() { s.ConnectionLost(NewFailure(ErrConnectionLost)) }, "connectionLost")
+	}
+	return nil
+}
+
+// doIteration polls once (R-03 steps 6 and 7) and dispatches what is ready.
+func (r *Reactor) doIteration(timeout time.Duration) {
+	evs, err := r.poller.wait(timeout)
+	if err != nil {
+		r.LogError(NewFailure(fmt.Errorf("reactor: epoll_wait: %w", err)), "poll")
+		return
+	}
+	for _, ev := range evs {
+		fd := int(ev.Fd)
+		if fd == r.poller.wakefd {
+			r.poller.drainWake()
+			continue
+		}
+		e := r.fds[fd]
+		if e == nil || e.gen != uint32(ev.Pad) {
+			continue // removed (or replaced) earlier in this turn
+		}
+		r.dispatch(e, ev.Events)
+	}
+}
+
+// dispatch ports _doReadOrWrite: a hang-up with nothing left to read ends
+// the descriptor (cleanly if it was being read); otherwise DoRead, then
+// DoWrite if the descriptor is still there and DoRead did not end it.
+func (r *Reactor) dispatch(e *fdEntry, events uint32) {
+	var why error
+	var lost Selectable
+	inRead := false
+	if events&pollDisconnected != 0 && events&pollIn == 0 {
+		if e.reader != nil {
+			inRead, why, lost = true, ErrConnectionDone, e.reader
+		} else {
+			why, lost = ErrConnectionLost, e.writer
+		}
+	} else {
+		lost, inRead, why = r.doReadOrWrite(e, events)
+	}
+	if why != nil && lost != nil {
+		r.disconnectSelectable(lost, why, inRead)
+	}
+}
+
+func (r *Reactor) doReadOrWrite(e *fdEntry, events uint32) (lost Selectable, inRead bool, why error) {
+	defer func() {
+		if v := recover(); v != nil {
+			f := failureFromPanic(v)
+			r.LogError(f, "I/O handler")
+			why = f
+		}
+	}()
+	if rd := e.reader; rd != nil && events&pollIn != 0 {
+		lost, inRead = rd, true
+		if rd.Fileno() == -1 {
+			return rd, true, ErrConnectionFdescWentAway
+		}
+		if why = rd.DoRead(); why != nil {
+			return rd, true, why
+		}
+	}
+	if wr := e.writer; wr != nil && events&pollOut != 0 && r.fds[e.fd] == e {
+		lost, inRead = wr, false
+		if wr.Fileno() == -1 {
+			return wr, false, ErrConnectionFdescWentAway
+		}
+		why = wr.DoWrite()
+	}
+	return lost, inRead, why
+}
+
+// disconnectSelectable ports _disconnectSelectable: a clean end of a
+// half-closeable reader only stops reading; anything else removes the
+// descriptor entirely and calls ConnectionLost.
+func (r *Reactor) disconnectSelectable(s Selectable, why error, inRead bool) {
+	rd, _ := s.(ReadDescriptor)
+	wr, _ := s.(WriteDescriptor)
+	if rd != nil {
+		r.RemoveReader(rd)
+	}
+	reason := failureWithoutStack(why)
+	if hc, ok := s.(HalfCloseableDescriptor); ok && inRead && errors.Is(why, ErrConnectionDone) {
+		r.protect(func() { hc.ReadConnectionLost(reason) }, "readConnectionLost")
+		return
+	}
+	if wr != nil {
+		r.RemoveWriter(wr)
+	}
+	r.protect(func() { s.ConnectionLost(reason) }, "connectionLost")
+}
