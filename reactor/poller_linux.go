@@ -3,6 +3,7 @@ package reactor
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -19,6 +20,10 @@ type poller struct {
 	wakefd   int
 	events   []unix.EpollEvent
 	noPwait2 bool
+	// closed makes close idempotent: Reactor.release closes the poller and
+	// the GC cleanup registered in New calls close again later, by which
+	// time the descriptor numbers may belong to another reactor.
+	closed atomic.Bool
 }
 
 const initialEvents = 128
@@ -43,6 +48,9 @@ func newPoller() (*poller, error) {
 }
 
 func (p *poller) close() {
+	if !p.closed.CompareAndSwap(false, true) {
+		return
+	}
 	unix.Close(p.wakefd)
 	unix.Close(p.epfd)
 }
