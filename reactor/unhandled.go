@@ -93,6 +93,27 @@ func FlushUnhandledErrors() []*Failure {
 	return out
 }
 
+// FlushUnhandledErrorsMatching is FlushUnhandledErrors limited to the
+// Failures match accepts; the others stay tracked. trial's
+// FlushLoggedErrors uses it to take only the kinds a test expects.
+func FlushUnhandledErrorsMatching(match func(*Failure) bool) []*Failure {
+	unhandled.mu.Lock()
+	defer unhandled.mu.Unlock()
+	var out []*Failure
+	for e := range unhandled.entries {
+		if !match(e.failure) {
+			continue
+		}
+		delete(unhandled.entries, e)
+		e.cleanup.Stop()
+		if d := e.ref.Value(); d != nil && d.unhandled == e {
+			d.unhandled = nil
+		}
+		out = append(out, e.failure)
+	}
+	return out
+}
+
 // noteUnhandled is called when d's chain has run as far as it can: a Failure
 // left as the result is tracked, anything else clears the tracking.
 func (d *Deferred) noteUnhandled() {
