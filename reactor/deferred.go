@@ -158,7 +158,7 @@ func (d *Deferred) Callback(result any) error {
 // is wrapped in a Failure recording the caller's stack; a *Failure is used as
 // is. Errback(nil) returns ErrNilError and fires nothing.
 func (d *Deferred) Errback(err error) error {
-	if err == nil {
+	if isNilError(err) {
 		return ErrNilError
 	}
 	return d.start(newFailure(err, 3))
@@ -234,16 +234,33 @@ func (d *Deferred) callCanceller() {
 // callback returns an unfired Deferred, d waits on it; when that one fires,
 // its result moves to d and d continues (D-09, D-12). The explicit stack
 // keeps the goroutine stack flat however deep the chaining goes.
+//
+// The stack holds the Deferreds whose chains are in progress, innermost on
+// top. A Deferred below the top is either one whose result was just handed
+// to a waiter (it continues once the waiter is done) or the source of a
+// ChainDeferred whose target is running; the latter is marked running, as in
+// Twisted, where the target's chain runs inside the source's callback.
 func (d *Deferred) runCallbacks() {
 	if d.running {
 		return // a step of d is executing; the outer loop will continue (D-07)
 	}
-	stack := []*Deferred{d}
+	var buf [8]*Deferred // most chains never wait: keep the stack off the heap
+	stack := append(buf[:0], d)
+	fresh := true // the top was just pushed, rather than resumed after a pop
 	for len(stack) > 0 {
 		cur := stack[len(stack)-1]
-		if cur.paused != 0 {
-			return
+		if fresh && cur.paused != 0 {
+			// cur cannot start until it is unpaused (D-08). The Deferred
+			// below it, if any, carries on with its own steps. (Twisted
+			// abandons those too when a waiter is paused, until something
+			// else runs that chain; braid does not.) A Deferred resumed
+			// after a pop goes on even if paused meanwhile, as a pause from
+			// inside a running chain takes effect only at the next run.
+			stack = popStack(stack)
+			fresh = false
+			continue
 		}
+		fresh = true
 		finished := true
 		cur.chainedTo = nil
 		for cur.head < len(cur.steps) {
@@ -255,6 +272,7 @@ func (d *Deferred) runCallbacks() {
 				// cur was waited on: hand its result to the waiter.
 				waiter := s.cont
 				waiter.result = cur.result
+				waiter.chainedTo = nil
 				cur.result = nil
 				cur.forgetUnhandled()
 				waiter.paused--
@@ -264,6 +282,7 @@ func (d *Deferred) runCallbacks() {
 			}
 			if s.chain != nil {
 				if next := cur.fireChained(s.chain); next != nil {
+					cur.running = true
 					stack = append(stack, next)
 					finished = false
 					break
@@ -284,6 +303,10 @@ func (d *Deferred) runCallbacks() {
 				continue
 			}
 			if inner, ok := res.(*Deferred); ok {
+				if inner == nil {
+					cur.result = nil // a nil *Deferred means "nothing to wait for"
+					continue
+				}
 				if !inner.called || inner.paused != 0 || inner.chainedTo != nil {
 					// Wait for inner (D-09).
 					cur.paused++
@@ -303,9 +326,20 @@ func (d *Deferred) runCallbacks() {
 		}
 		if finished {
 			cur.noteUnhandled()
-			stack = stack[:len(stack)-1]
+			stack = popStack(stack)
+			fresh = false
 		}
 	}
+}
+
+// popStack drops the top of runCallbacks' stack. The Deferred that becomes
+// the top resumes its own steps, so it is no longer marked running.
+func popStack(stack []*Deferred) []*Deferred {
+	stack = stack[:len(stack)-1]
+	if n := len(stack); n > 0 {
+		stack[n-1].running = false
+	}
+	return stack
 }
 
 // fireChained fires target with cur's result, as target.Callback would, and

@@ -19,6 +19,9 @@ func MaybeDeferred(f func() (any, error)) (d *Deferred) {
 	}
 	switch r := v.(type) {
 	case *Deferred:
+		if r == nil {
+			return Succeed(nil) // a nil *Deferred means "nothing to wait for"
+		}
 		return r
 	case *Failure:
 		return Fail(r)

@@ -30,15 +30,20 @@ func NewFailure(err error) *Failure {
 }
 
 func newFailure(err error, skip int) *Failure {
-	if f, ok := err.(*Failure); ok {
-		return f
-	}
-	if err == nil {
+	if isNilError(err) {
 		err = ErrNilError
+	} else if f, ok := err.(*Failure); ok {
+		return f
 	}
 	var buf [maxFailureFrames]uintptr
 	n := runtime.Callers(skip, buf[:])
 	return &Failure{value: err, pcs: append([]uintptr(nil), buf[:n]...)}
+}
+
+// isNilError reports a nil error, including a nil *Failure in an error.
+func isNilError(err error) bool {
+	f, ok := err.(*Failure)
+	return err == nil || ok && f == nil
 }
 
 // failureWithoutStack makes a Failure cheaply, for reasons the framework

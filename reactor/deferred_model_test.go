@@ -1,0 +1,385 @@
+package reactor
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Two interpreters for the programs of deferred_program_test.go. Both write
+// the same kind of trace: each operation, each callback run with the result
+// it was given, each canceller run, and at the end every Deferred's state.
+
+// ---- on real Deferreds ----
+
+type realRun struct {
+	ds    [progDeferreds]*Deferred
+	trace []string
+}
+
+func runReal(p *program) []string {
+	m := &realRun{}
+	for i := range m.ds {
+		m.ds[i] = NewDeferred(m.canceller(i, p.cancellers[i]))
+	}
+	for _, o := range p.ops {
+		m.do(o)
+	}
+	for i, d := range m.ds {
+		m.log("final d%d called=%v paused=%d result=%s", i, d.Called(), d.Paused(), m.name(d.Result()))
+	}
+	return m.trace
+}
+
+func (m *realRun) log(format string, a ...any) { m.trace = append(m.trace, fmt.Sprintf(format, a...)) }
+
+func (m *realRun) canceller(i, kind int) func(*Deferred) {
+	switch kind {
+	case cancNoop:
+		return func(*Deferred) { m.log("canceller d%d", i) }
+	case cancCallback:
+		return func(d *Deferred) {
+			m.log("canceller d%d", i)
+			m.log("canceller callback d%d: %s", i, opErrName(d.Callback(100+i)))
+		}
+	case cancErrback:
+		return func(d *Deferred) {
+			m.log("canceller d%d", i)
+			m.log("canceller errback d%d: %s", i, opErrName(d.Errback(fuzzErr(60+i))))
+		}
+	case cancPanic:
+		return func(*Deferred) {
+			m.log("canceller d%d", i)
+			panic(fuzzErr(70 + i))
+		}
+	}
+	return nil
+}
+
+func (m *realRun) do(o *progOp) {
+	d := m.ds[o.d]
+	switch o.kind {
+	case opAddCallback:
+		if o.fn == fnNil {
+			d.AddCallback(nil)
+		} else {
+			d.AddCallback(func(v any) (any, error) { return m.step(o, v, false) })
+		}
+	case opAddErrback:
+		if o.fn == fnNil {
+			d.AddErrback(nil)
+		} else {
+			d.AddErrback(func(f *Failure) (any, error) { return m.step(o, f, true) })
+		}
+	case opAddBoth:
+		if o.fn == fnNil {
+			d.AddBoth(nil)
+		} else {
+			d.AddBoth(func(v any) (any, error) { _, isF := v.(*Failure); return m.step(o, v, isF) })
+		}
+	case opPause:
+		m.log("pause d%d", o.d)
+		d.Pause()
+	case opUnpause:
+		m.log("unpause d%d", o.d)
+		d.Unpause()
+	case opCallback:
+		m.log("callback d%d v%d: %s", o.d, o.arg, opErrName(d.Callback(o.arg)))
+	case opErrback:
+		m.log("errback d%d F:%d: %s", o.d, o.arg, opErrName(d.Errback(fuzzErr(o.arg))))
+	case opCancel:
+		m.log("cancel d%d", o.d)
+		d.Cancel()
+	case opChain:
+		m.log("chain d%d -> d%d", o.d, o.j)
+		d.ChainDeferred(m.ds[o.j])
+	}
+}
+
+func (m *realRun) step(o *progOp, in any, onFailure bool) (any, error) {
+	m.log("d%d.s%d.%s(%s)", o.d, o.id, halfName(o.kind, onFailure), m.name(in))
+	switch o.fn {
+	case fnError:
+		return nil, fuzzErr(o.arg)
+	case fnPanic:
+		panic(fuzzErr(o.arg))
+	case fnDeferred:
+		return m.ds[o.arg], nil
+	case fnFailure:
+		if f, ok := in.(*Failure); ok {
+			return nil, f
+		}
+		return NewFailure(fuzzErr(o.arg)), nil
+	case fnNested:
+		m.do(o.nested)
+	}
+	return o.arg, nil
+}
+
+func (m *realRun) name(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "nil"
+	case int:
+		return fmt.Sprintf("v%d", v)
+	case *Failure:
+		return "F:" + failureTag(v)
+	case *Deferred:
+		for i, d := range m.ds {
+			if d == v {
+				return fmt.Sprintf("d%d", i)
+			}
+		}
+		return "d?"
+	}
+	return fmt.Sprintf("?%T", v)
+}
+
+func failureTag(f *Failure) string {
+	if e, ok := As[fuzzErr](f); ok {
+		return fmt.Sprint(int(e))
+	}
+	switch {
+	case errors.Is(f, ErrCancelledError):
+		return "cancel"
+	case errors.Is(f, ErrAlreadyCalledError):
+		return "already"
+	case errors.Is(f, ErrReturnedSelf):
+		return "self"
+	}
+	return "?" + f.ErrorMessage()
+}
+
+func opErrName(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, ErrAlreadyCalledError):
+		return "already"
+	}
+	return err.Error()
+}
+
+// ---- the reference model ----
+//
+// The model is Deferred semantics written the plain way, with recursion:
+// firing runs the chain; a step returning an unfired (or paused, or waiting)
+// Deferred parks the chain on it; a ChainDeferred target runs inside its
+// source's step; a waiter handed a result runs, then the Deferred that handed
+// it over carries on. Programs are short, so recursion depth is no concern.
+
+type modelFailure string
+
+type modelDeferred struct {
+	id        int
+	canceller int
+	called    bool
+	running   bool
+	suppress  bool
+	paused    int
+	result    any // nil, int, modelFailure or *modelDeferred (while waiting)
+	waiting   *modelDeferred
+	steps     []modelStep
+}
+
+type modelStep struct {
+	op    *progOp         // a user step
+	cont  *modelDeferred  // hand the result to this waiter
+	chain *modelDeferred  // fire this Deferred with the result
+}
+
+type modelRun struct {
+	ds    [progDeferreds]*modelDeferred
+	trace []string
+}
+
+func runModel(p *program) []string {
+	m := &modelRun{}
+	for i := range m.ds {
+		m.ds[i] = &modelDeferred{id: i, canceller: p.cancellers[i]}
+	}
+	for _, o := range p.ops {
+		m.do(o)
+	}
+	for i, d := range m.ds {
+		res := d.result
+		if d.waiting != nil {
+			res = d.waiting
+		}
+		m.log("final d%d called=%v paused=%d result=%s", i, d.called, d.paused, m.name(res))
+	}
+	return m.trace
+}
+
+func (m *modelRun) log(format string, a ...any) {
+	m.trace = append(m.trace, fmt.Sprintf(format, a...))
+}
+
+func (m *modelRun) name(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "nil"
+	case int:
+		return fmt.Sprintf("v%d", v)
+	case modelFailure:
+		return "F:" + string(v)
+	case *modelDeferred:
+		return fmt.Sprintf("d%d", v.id)
+	}
+	return "?"
+}
+
+func (m *modelRun) do(o *progOp) {
+	d := m.ds[o.d]
+	switch o.kind {
+	case opAddCallback, opAddErrback, opAddBoth:
+		d.steps = append(d.steps, modelStep{op: o})
+		if d.called {
+			m.run(d)
+		}
+	case opPause:
+		m.log("pause d%d", o.d)
+		d.paused++
+	case opUnpause:
+		m.log("unpause d%d", o.d)
+		d.paused--
+		if d.paused == 0 && d.called {
+			m.run(d)
+		}
+	case opCallback:
+		m.log("callback d%d v%d: %s", o.d, o.arg, m.fire(d, o.arg))
+	case opErrback:
+		m.log("errback d%d F:%d: %s", o.d, o.arg, m.fire(d, modelFailure(fmt.Sprint(o.arg))))
+	case opCancel:
+		m.log("cancel d%d", o.d)
+		m.cancel(d)
+	case opChain:
+		m.log("chain d%d -> d%d", o.d, o.j)
+		d.steps = append(d.steps, modelStep{chain: m.ds[o.j]})
+		if d.called {
+			m.run(d)
+		}
+	}
+}
+
+// fire is Callback/Errback: once only, except for the one late call a
+// cancel without canceller swallows.
+func (m *modelRun) fire(d *modelDeferred, result any) string {
+	if d.called {
+		if d.suppress {
+			d.suppress = false
+			return "ok"
+		}
+		return "already"
+	}
+	d.called = true
+	d.result = result
+	m.run(d)
+	return "ok"
+}
+
+func (m *modelRun) cancel(d *modelDeferred) {
+	if d.called {
+		if d.waiting != nil {
+			m.cancel(d.waiting)
+		}
+		return
+	}
+	switch d.canceller {
+	case cancNone:
+		d.suppress = true
+	case cancNoop:
+		m.log("canceller d%d", d.id)
+	case cancCallback:
+		m.log("canceller d%d", d.id)
+		m.log("canceller callback d%d: %s", d.id, m.fire(d, 100+d.id))
+	case cancErrback:
+		m.log("canceller d%d", d.id)
+		m.log("canceller errback d%d: %s", d.id, m.fire(d, modelFailure(fmt.Sprint(60+d.id))))
+	case cancPanic:
+		m.log("canceller d%d", d.id)
+		if !d.called {
+			m.fire(d, modelFailure(fmt.Sprint(70+d.id)))
+		}
+	}
+	if !d.called {
+		m.fire(d, modelFailure("cancel"))
+	}
+}
+
+func (m *modelRun) run(d *modelDeferred) {
+	if d.running || d.paused != 0 {
+		return
+	}
+	d.waiting = nil
+	for len(d.steps) > 0 {
+		s := d.steps[0]
+		d.steps = d.steps[1:]
+		switch {
+		case s.cont != nil:
+			w := s.cont
+			w.result, d.result = d.result, nil
+			w.waiting = nil
+			w.paused--
+			m.run(w)
+		case s.chain != nil:
+			t := s.chain
+			if t.called {
+				if t.suppress {
+					t.suppress = false
+					d.result = nil
+				} else {
+					d.result = modelFailure("already")
+				}
+				continue
+			}
+			t.called = true
+			t.result, d.result = d.result, nil
+			d.running = true
+			m.run(t)
+			d.running = false
+		default:
+			_, onFailure := d.result.(modelFailure)
+			o := s.op
+			if o.fn == fnNil || (o.kind == opAddCallback && onFailure) || (o.kind == opAddErrback && !onFailure) {
+				continue
+			}
+			d.running = true
+			res := m.step(o, d.result, onFailure)
+			d.running = false
+			d.result = res
+			inner, ok := res.(*modelDeferred)
+			if !ok {
+				continue
+			}
+			if inner == d {
+				d.result = modelFailure("self")
+				continue
+			}
+			if !inner.called || inner.paused != 0 || inner.waiting != nil {
+				d.paused++
+				d.waiting = inner
+				inner.steps = append(inner.steps, modelStep{cont: d})
+				return
+			}
+			d.result, inner.result = inner.result, nil
+		}
+	}
+}
+
+func (m *modelRun) step(o *progOp, in any, onFailure bool) any {
+	m.log("d%d.s%d.%s(%s)", o.d, o.id, halfName(o.kind, onFailure), m.name(in))
+	switch o.fn {
+	case fnError, fnPanic:
+		return modelFailure(fmt.Sprint(o.arg))
+	case fnDeferred:
+		return m.ds[o.arg]
+	case fnFailure:
+		if f, ok := in.(modelFailure); ok {
+			return f
+		}
+		return modelFailure(fmt.Sprint(o.arg))
+	case fnNested:
+		m.do(o.nested)
+	}
+	return o.arg
+}
