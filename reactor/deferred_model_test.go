@@ -182,9 +182,9 @@ type modelDeferred struct {
 }
 
 type modelStep struct {
-	op    *progOp         // a user step
-	cont  *modelDeferred  // hand the result to this waiter
-	chain *modelDeferred  // fire this Deferred with the result
+	op    *progOp        // a user step
+	cont  *modelDeferred // hand the result to this waiter
+	chain *modelDeferred // fire this Deferred with the result
 }
 
 type modelRun struct {
