@@ -290,7 +290,7 @@ func (c *TCPConnection) DoWrite() error {
 		return nil
 	}
 	if c.Buffered() > 0 {
-		n, err := writeRetry(c.fd, c.wbuf[c.woff:])
+		n, err := send(c.fd, c.wbuf[c.woff:])
 		if err != nil {
 			if isTemporary(err) {
 				return nil
@@ -316,18 +316,6 @@ func (c *TCPConnection) DoWrite() error {
 		c.closeWriteConnection()
 	}
 	return nil
-}
-
-func writeRetry(fd int, b []byte) (int, error) {
-	for {
-		n, err := unix.Write(fd, b)
-		if err != unix.EINTR {
-			if n < 0 {
-				n = 0
-			}
-			return n, err
-		}
-	}
 }
 
 // maxKeptBuffer is the largest write buffer kept for reuse once drained, so
@@ -464,11 +452,11 @@ func (c *TCPConnection) RegisterProducer(p Producer, streaming bool) error {
 	return nil
 }
 
-// UnregisterProducer ports unregisterProducer. If LoseConnection is
-// waiting, the close goes ahead.
+// UnregisterProducer ports unregisterProducer. If LoseConnection (or, in
+// braid, LoseWriteConnection) is waiting, it goes ahead.
 func (c *TCPConnection) UnregisterProducer() {
 	c.producer = nil
-	if c.connected && c.disconnecting {
+	if c.connected && (c.disconnecting || c.writeDisconnecting && !c.writeDisconnected) {
 		c.startWriting()
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"sync"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -168,4 +169,19 @@ func shedOneConnection(listenFD int) bool {
 		reserveFD.fd = fd
 	}
 	return err == nil
+}
+
+// send writes b to a connected socket with MSG_NOSIGNAL, so a peer that
+// has gone away gives EPIPE rather than a SIGPIPE.
+func send(fd int, b []byte) (int, error) {
+	for {
+		n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
+		switch e {
+		case 0:
+			return int(n), nil
+		case unix.EINTR:
+			continue
+		}
+		return 0, e
+	}
 }
