@@ -31,7 +31,7 @@ type DelayedCall struct {
 
 	called    bool
 	cancelled bool
-	site      uintptr // where CallLater was called, for String
+	site      [3]uintptr // where CallLater was called (and its callers), for String
 }
 
 // Cancel ports cancel: it stops a pending call. It returns
@@ -99,13 +99,34 @@ func (c *DelayedCall) String() string {
 		fn = funcName(c.f)
 	}
 	site := ""
-	if c.site != 0 {
-		frames := runtime.CallersFrames([]uintptr{c.site})
-		fr, _ := frames.Next()
+	if fr, ok := c.scheduledBy(); ok {
 		site = fmt.Sprintf(" scheduled at %s:%d", fr.File, fr.Line)
 	}
 	return fmt.Sprintf("<DelayedCall %p [%.3fs] called=%d cancelled=%d %s()%s>",
 		c, left, b2i(c.called), b2i(c.cancelled), fn, site)
+}
+
+// scheduledBy returns the frame that called CallLater or, when that is in
+// this package (DeferLater, AddTimeout), the first caller outside it.
+func (c *DelayedCall) scheduledBy() (runtime.Frame, bool) {
+	n := 0
+	for n < len(c.site) && c.site[n] != 0 {
+		n++
+	}
+	if n == 0 {
+		return runtime.Frame{}, false
+	}
+	frames := runtime.CallersFrames(c.site[:n])
+	first, more := frames.Next()
+	for fr := first; ; {
+		if !strings.HasPrefix(fr.Function, "github.com/braid-go/braid/reactor.") {
+			return fr, true
+		}
+		if !more {
+			return first, true
+		}
+		fr, more = frames.Next()
+	}
 }
 
 func b2i(b bool) int {
@@ -138,7 +159,7 @@ type timerQueue struct {
 	seconds     func(int64) float64
 }
 
-func (q *timerQueue) schedule(delay time.Duration, f func(), site uintptr) *DelayedCall {
+func (q *timerQueue) schedule(delay time.Duration, f func(), site [3]uintptr) *DelayedCall {
 	q.seq++
 	c := &DelayedCall{q: q, f: f, when: q.now() + int64(delay), seq: q.seq, index: -1, site: site}
 	if q.deferAdds {
@@ -295,12 +316,9 @@ func (q *timerQueue) down(i0 int) bool {
 
 func funcPC(f any) uintptr { return reflect.ValueOf(f).Pointer() }
 
-// callSite returns the program counter of the caller's caller's caller: the
-// user code that called CallLater.
-func callSite() uintptr {
-	var pc [1]uintptr
-	if runtime.Callers(3, pc[:]) == 0 {
-		return 0
-	}
-	return pc[0]
+// callSite returns the program counters of the user code that called
+// CallLater and of its two callers (the caller's caller's caller onward).
+func callSite() (pcs [3]uintptr) {
+	runtime.Callers(3, pcs[:])
+	return pcs
 }
