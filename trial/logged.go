@@ -1,0 +1,130 @@
+package trial
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/braid-go/braid/reactor"
+)
+
+// Logged errors (TR-07). During Run, everything the reactor logs (panics in
+// timed calls and protocol methods, errors transports log) and every
+// unhandled error in a Deferred is kept; at the end of the test each one
+// still kept fails it. FlushLoggedErrors takes the expected ones out first.
+
+// whyUnhandled is the ErrorEvent.Why of an unhandled error in a Deferred,
+// as Twisted logs it.
+const whyUnhandled = "Unhandled error in Deferred"
+
+// observe is the reactor's error observer during the test.
+func (ru *testRun) observe(ev reactor.ErrorEvent) {
+	ru.mu.Lock()
+	ru.logged = append(ru.logged, ev)
+	ru.mu.Unlock()
+}
+
+// observeCollected receives Failures of Deferreds garbage-collected with an
+// unhandled error while the test runs. It runs on a runtime goroutine.
+func (ru *testRun) observeCollected(f *reactor.Failure) {
+	ru.observe(reactor.ErrorEvent{Failure: f, Why: whyUnhandled})
+}
+
+// FlushLoggedErrors ports flushLoggedErrors (TR-07): it removes from the
+// running test's record the logged errors matching kinds (all of them when
+// kinds is empty) and returns their Failures, oldest first, so that they no
+// longer fail the test. Failures that live Deferreds still hold unhandled
+// are taken too when they match: what Twisted would log once such a
+// Deferred is collected (the `del d; gc.collect()` before flushLoggedErrors
+// in Twisted's tests is not needed). A kind matches as errors.Is does;
+// OfType matches by type. t must be the test given to the Run in progress.
+func FlushLoggedErrors(t TB, kinds ...error) []*reactor.Failure {
+	t.Helper()
+	ru := runFor(t)
+	if ru == nil {
+		t.Errorf("trial.FlushLoggedErrors: no trial.Run in progress for %s", t.Name())
+		return nil
+	}
+	match := func(f *reactor.Failure) bool { return matches(f, kinds) }
+	var out []*reactor.Failure
+	ru.mu.Lock()
+	kept := ru.logged[:0]
+	for _, ev := range ru.logged {
+		if match(ev.Failure) {
+			out = append(out, ev.Failure)
+		} else {
+			kept = append(kept, ev)
+		}
+	}
+	clear(ru.logged[len(kept):])
+	ru.logged = kept
+	ru.mu.Unlock()
+	return append(out, reactor.FlushUnhandledErrorsMatching(match)...)
+}
+
+// reportLogged fails the test with every error still recorded, after
+// collecting the unhandled errors Deferreds still hold (D-15).
+func (ru *testRun) reportLogged() {
+	for _, f := range reactor.FlushUnhandledErrors() {
+		ru.observe(reactor.ErrorEvent{Failure: f, Why: whyUnhandled})
+	}
+	ru.mu.Lock()
+	evs := ru.logged
+	ru.logged = nil
+	ru.mu.Unlock()
+	for _, ev := range evs {
+		ru.t.Errorf("trial: logged error (%s), not flushed with trial.FlushLoggedErrors:\n%s", ev.Why, ev.Failure.Traceback())
+	}
+}
+
+// kindMatcher is a kind that matches by something other than errors.Is.
+type kindMatcher interface {
+	matchFailure(f *reactor.Failure) bool
+}
+
+// matches reports whether f matches one of kinds; no kinds match anything.
+func matches(f *reactor.Failure, kinds []error) bool {
+	if len(kinds) == 0 {
+		return true
+	}
+	for _, k := range kinds {
+		if m, ok := k.(kindMatcher); ok {
+			if m.matchFailure(f) {
+				return true
+			}
+		} else if errors.Is(f, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// OfType returns a kind for FailureResultOf, AssertFailure and
+// FlushLoggedErrors that matches any error of type T in the chain (as
+// errors.As does): the Go spelling of passing an exception class to trial,
+// for error types that are not sentinels, such as *reactor.FirstError.
+func OfType[T error]() error { return typeKind[T]{} }
+
+type typeKind[T error] struct{}
+
+func (typeKind[T]) Error() string { return "error of type " + reflect.TypeFor[T]().String() }
+
+func (typeKind[T]) matchFailure(f *reactor.Failure) bool {
+	_, ok := reactor.As[T](f)
+	return ok
+}
+
+// describeKinds prints kinds for a failure message: the type for OfType,
+// the quoted message for a sentinel.
+func describeKinds(kinds []error) string {
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		if _, ok := k.(kindMatcher); ok {
+			parts[i] = k.Error()
+		} else {
+			parts[i] = fmt.Sprintf("%q", k.Error())
+		}
+	}
+	return "(" + strings.Join(parts, " or ") + ")"
+}
