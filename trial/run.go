@@ -205,8 +205,7 @@ func (ru *testRun) runTest(f func(*reactor.Reactor) *reactor.Deferred) {
 	d := callTest(f, r)
 	timeout, clamped := ru.limit()
 	finished := false
-	var call *reactor.DelayedCall
-	call = r.CallLater(timeout, func() {
+	call := r.CallLater(timeout, func() {
 		terr := &TimeoutError{Test: t.Name(), Phase: "test", Timeout: timeout, Clamped: clamped}
 		// As trial: errback the test's Deferred, so its own errbacks see
 		// the timeout. If it cannot take it (it was fired and now waits on
