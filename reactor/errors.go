@@ -80,6 +80,10 @@ var (
 	// ErrProcessExitedAlready ports error.ProcessExitedAlready: the child has
 	// been reaped, so it cannot be signalled.
 	ErrProcessExitedAlready = kind("process has already exited", nil)
+	// ErrDescriptorInUse is returned by AddReader or AddWriter when another
+	// live object is already registered in that role for the same descriptor
+	// number (Twisted silently keeps the first one).
+	ErrDescriptorInUse = kind("descriptor is already watched by another object", nil)
 	// ErrUnknownSignal is wrapped by SignalProcess for a signal name outside
 	// Twisted's set (Twisted raises TypeError from os.kill).
 	ErrUnknownSignal = kind("unknown signal name", nil)

@@ -91,7 +91,7 @@ func (r *Reactor) now() int64 { return int64(time.Since(r.base)) }
 
 // Seconds ports seconds(): the current wall-clock time in seconds since the
 // Unix epoch, as a float, measured on the monotonic clock.
-func (r *Reactor) Seconds() float64 { return r.timers.seconds(r.now()) }
+func (r *Reactor) Seconds() float64 { return r.timers.seconds(r.timers.now()) }
 
 // Running reports whether the reactor is running (Twisted's running flag:
 // true from the startup 'during' phase until the shutdown 'during' phase).
@@ -264,7 +264,7 @@ func (r *Reactor) runUntilCurrent() {
 	r.threadSpare = calls[:0]
 
 	r.timers.flushPending()
-	now := r.now()
+	now := r.timers.now() // the clock is read once per pass (R-03 step 3)
 	r.timers.deferAdds = true
 	for {
 		c := r.timers.popDue(now)
@@ -298,7 +298,7 @@ func (r *Reactor) timeout() time.Duration {
 	if !ok {
 		return -1
 	}
-	d := time.Duration(when - r.now())
+	d := time.Duration(when - r.timers.now())
 	if d < 0 {
 		return 0
 	}

@@ -60,13 +60,20 @@ func (e *fdEntry) mask() uint32 {
 // AddReader ports addReader: r.DoRead runs whenever its descriptor is
 // readable, until RemoveReader. Adding a reader that is already registered
 // does nothing. It returns the kernel's error for a descriptor epoll refuses
-// (closed, or a regular file).
+// (closed, or a regular file), and ErrDescriptorInUse when another reader
+// whose Fileno is the same number is registered.
+//
+// A registered descriptor whose Fileno no longer returns the number it was
+// registered under (its fd was closed without RemoveReader, and the number
+// may have been reused) is stale: adding a new one on that number drops it
+// and tells it ConnectionLost(ErrConnectionFdescWentAway). Twisted would
+// silently ignore the new one, which then never hears of its events.
 func (r *Reactor) AddReader(rd ReadDescriptor) error {
 	return r.add(rd.Fileno(), rd, nil)
 }
 
 // AddWriter ports addWriter: w.DoWrite runs whenever its descriptor is
-// writable, until RemoveWriter.
+// writable, until RemoveWriter. Errors and stale descriptors as AddReader.
 func (r *Reactor) AddWriter(wr WriteDescriptor) error {
 	return r.add(wr.Fileno(), nil, wr)
 }
@@ -79,6 +86,17 @@ func (r *Reactor) add(fd int, rd ReadDescriptor, wr WriteDescriptor) error {
 		return err
 	}
 	e, known := r.fds[fd]
+	var stale []Selectable
+	if known {
+		var err error
+		if stale, err = e.dropStale(rd, wr); err != nil {
+			return err
+		}
+		if e.mask() == 0 {
+			delete(r.fds, fd) // only stale occupants: start afresh
+			known = false
+		}
+	}
 	if !known {
 		r.gen++
 		e = &fdEntry{fd: fd, gen: r.gen}
@@ -91,15 +109,58 @@ func (r *Reactor) add(fd int, rd ReadDescriptor, wr WriteDescriptor) error {
 	if wr != nil {
 		e.writer = wr
 	}
-	if known && e.mask() == before {
+	if known && e.mask() == before && stale == nil {
 		return nil
 	}
 	if err := r.poller.register(fd, e.mask(), e.gen, known && before != 0); err != nil {
 		e.reader, e.writer = prevR, prevW
+		r.tellStale(stale)
 		return fmt.Errorf("reactor: watch descriptor %d: %w", fd, err)
 	}
 	r.fds[fd] = e
+	r.tellStale(stale)
 	return nil
+}
+
+// dropStale removes from e the occupants other than rd and wr whose Fileno
+// no longer names e's descriptor, and returns them. A different occupant
+// that still claims the descriptor, in the role rd or wr would take, is an
+// error, and then e is left as it was.
+func (e *fdEntry) dropStale(rd ReadDescriptor, wr WriteDescriptor) ([]Selectable, error) {
+	other := func(old Selectable) bool { return old != nil && old != Selectable(rd) && old != Selectable(wr) }
+	var oldR, oldW Selectable
+	if e.reader != nil {
+		oldR = e.reader
+	}
+	if e.writer != nil {
+		oldW = e.writer
+	}
+	staleR := other(oldR) && oldR.Fileno() != e.fd
+	staleW := other(oldW) && oldW.Fileno() != e.fd
+	switch {
+	case rd != nil && other(oldR) && !staleR:
+		return nil, fmt.Errorf("reactor: descriptor %d already has a reader: %w", e.fd, ErrDescriptorInUse)
+	case wr != nil && other(oldW) && !staleW:
+		return nil, fmt.Errorf("reactor: descriptor %d already has a writer: %w", e.fd, ErrDescriptorInUse)
+	}
+	var stale []Selectable
+	if staleR {
+		e.reader = nil
+		stale = append(stale, oldR)
+	}
+	if staleW {
+		e.writer = nil
+		if oldW != oldR {
+			stale = append(stale, oldW)
+		}
+	}
+	return stale, nil
+}
+
+func (r *Reactor) tellStale(stale []Selectable) {
+	for _, s := range stale {
+		r.protect(func() { s.ConnectionLost(failureWithoutStack(ErrConnectionFdescWentAway)) }, "connectionLost")
+	}
 }
 
 // RemoveReader ports removeReader; removing one that is not registered does
