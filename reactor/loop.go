@@ -168,7 +168,18 @@ func (r *Reactor) Run() error {
 func (r *Reactor) mainLoop() {
 	for r.started {
 		r.runUntilCurrent()
-		r.doIteration(r.timeout())
+		t := r.timeout()
+		if t != 0 {
+			// About to block in epoll_pwait2: yield first. A goroutine this
+			// pass readied (one a callback sent to on a channel, say) waits
+			// in this P's run queue, and a P blocked in a raw syscall is
+			// only taken back by sysmon after 20µs or more. Yielding lets it
+			// run now: a CallFromThread round trip drops from ~25µs to ~5µs
+			// (BenchmarkCallFromThreadRoundTrip). Idle turns pay one Gosched.
+			runtime.Gosched()
+			t = r.timeout()
+		}
+		r.doIteration(t)
 	}
 }
 
