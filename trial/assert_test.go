@@ -149,4 +149,3 @@ func TestAssertFailure_TR05(t *testing.T) {
 	})
 	wantFailure(t, ft, 1, `trial: did not catch an error, instead got "fine"`)
 }
-

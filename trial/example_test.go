@@ -13,9 +13,9 @@ import (
 // examples can run: it prints the first line of each failure.
 type exampleT struct{ failed bool }
 
-func (t *exampleT) Helper()      {}
-func (t *exampleT) Name() string { return "TestExample" }
-func (t *exampleT) Failed() bool { return t.failed }
+func (t *exampleT) Helper()                         {}
+func (t *exampleT) Name() string                    { return "TestExample" }
+func (t *exampleT) Failed() bool                    { return t.failed }
 func (t *exampleT) Logf(format string, args ...any) {}
 func (t *exampleT) Errorf(format string, args ...any) {
 	t.failed = true
