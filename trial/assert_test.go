@@ -142,7 +142,6 @@ func TestAssertFailure_TR05(t *testing.T) {
 	})
 	// Returned from a test, the FailTest fails it with its message.
 	ft := inner(t, func(ft *fakeT) {
-		trial.RunSync(ft, func(*reactor.Reactor) {})
 		trial.Run(ft, func(*reactor.Reactor) *reactor.Deferred {
 			return trial.AssertFailure(reactor.Succeed("fine"), errBoom)
 		})

@@ -72,6 +72,31 @@ func (e *TimeoutError) Unwrap() error { return &reactor.DeferTimeoutError{Timeou
 // sections then simply do not overlap, as trial runs tests one by one.
 var runMu sync.Mutex
 
+// lockRun takes runMu, saying what it waits for when another test's Run
+// holds it for long (a subtest calling Run from inside its parent's Run
+// would wait forever).
+func lockRun(t TB) {
+	if runMu.TryLock() {
+		return
+	}
+	locked := make(chan struct{})
+	go func() {
+		runMu.Lock() // a sync.Mutex may be unlocked by another goroutine
+		close(locked)
+	}()
+	start := time.Now()
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-locked:
+			return
+		case <-tick.C:
+			t.Logf("trial.Run: %s has waited %v for another test's trial.Run to end (trial.Run calls take turns; a subtest cannot call it inside its parent's)", t.Name(), time.Since(start).Round(time.Second))
+		}
+	}
+}
+
 // active is the run in progress, for FlushLoggedErrors and AddCleanup and
 // for the process-wide unhandled-error observer.
 var active struct {
@@ -113,7 +138,11 @@ func Run(t TB, f func(r *reactor.Reactor) *reactor.Deferred, opts ...Option) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	runMu.Lock()
+	if runFor(t) != nil {
+		t.Fatalf("trial.Run called inside trial.Run for %s: a test has one reactor", t.Name())
+		return
+	}
+	lockRun(t)
 	defer runMu.Unlock()
 	r, err := reactor.New()
 	if err != nil {

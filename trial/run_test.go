@@ -3,6 +3,7 @@ package trial_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -421,4 +422,52 @@ func TestRun_ErrorMessagesNameTheTest(t *testing.T) {
 	if !strings.Contains(ft.text(), t.Name()+"/inner") {
 		t.Errorf("timeout report does not name the test:\n%s", ft.text())
 	}
+}
+
+func TestRun_NestedRunIsRefused(t *testing.T) {
+	ft := inner(t, func(ft *fakeT) {
+		trial.RunSync(ft, func(*reactor.Reactor) {
+			trial.RunSync(ft, func(*reactor.Reactor) { ft.Errorf("the nested test ran") })
+		})
+	})
+	wantFailure(t, ft, 1, "trial.Run called inside trial.Run")
+}
+
+// Tests marked t.Parallel may use trial.Run: their runs take turns, and
+// each sees only its own logged errors.
+func TestRun_ParallelRunsTakeTurns(t *testing.T) {
+	for i := range 4 {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			ft := inner(t, func(ft *fakeT) {
+				trial.Run(ft, func(r *reactor.Reactor) *reactor.Deferred {
+					if i%2 == 0 {
+						r.LogError(reactor.NewFailure(errBoom), "parallel")
+					}
+					return reactor.DeferLater(r, 5*time.Millisecond, nil)
+				})
+			})
+			if i%2 == 0 {
+				wantFailure(t, ft, 1, "logged error (parallel)")
+			} else {
+				wantClean(t, ft)
+			}
+		})
+	}
+}
+
+// D-15: a Deferred garbage-collected during the test while holding a
+// failure fails the test too (whether the collector reports it first or
+// trial's end-of-test check finds it).
+func TestRun_CollectedUnhandledErrorFails_D15(t *testing.T) {
+	ft := inner(t, func(ft *fakeT) {
+		trial.Run(ft, func(r *reactor.Reactor) *reactor.Deferred {
+			func() { _ = reactor.Fail(errBoom) }()
+			for range 3 {
+				runtime.GC()
+			}
+			return reactor.DeferLater(r, 20*time.Millisecond, nil)
+		})
+	})
+	wantFailure(t, ft, 1, "logged error (Unhandled error in Deferred)", "boom")
 }
