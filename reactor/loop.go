@@ -115,8 +115,11 @@ func (r *Reactor) GetDelayedCalls() []*DelayedCall { return r.timers.calls() }
 // CallFromThread ports callFromThread, the one method that is safe
 // from any goroutine: f is queued and runs on the reactor goroutine at the
 // start of its next pass, in FIFO order with other queued calls. A panic in
-// f is logged.
+// f is logged; a nil f is ignored.
 func (r *Reactor) CallFromThread(f func()) {
+	if f == nil {
+		return
+	}
 	r.threadMu.Lock()
 	wasEmpty := len(r.threadCalls) == 0
 	r.threadCalls = append(r.threadCalls, f)
@@ -128,8 +131,12 @@ func (r *Reactor) CallFromThread(f func()) {
 }
 
 // CallWhenRunning ports callWhenRunning: f runs at once if the
-// reactor is running, otherwise as an 'after startup' trigger.
+// reactor is running, otherwise as an 'after startup' trigger. A nil f is
+// ignored.
 func (r *Reactor) CallWhenRunning(f func()) {
+	if f == nil {
+		return
+	}
 	if r.running {
 		r.protect(f, "callWhenRunning")
 		return
@@ -206,13 +213,14 @@ func (r *Reactor) Crash() {
 
 // Iterate ports iterate(delay): one pass (thread calls, due timed
 // calls) and one I/O poll waiting at most delay. It works whether or not the
-// reactor is running.
+// reactor is running. A negative delay is taken as 0 (an I/O poll with a
+// negative timeout would block until something happens).
 func (r *Reactor) Iterate(delay time.Duration) {
 	if r.ensurePoller() != nil {
 		return
 	}
 	r.runUntilCurrent()
-	r.doIteration(delay)
+	r.doIteration(max(delay, 0))
 }
 
 // Close releases the reactor's epoll set and eventfd. Run does this itself

@@ -69,14 +69,22 @@ func (e *fdEntry) mask() uint32 {
 // and tells it ConnectionLost(ErrConnectionFdescWentAway). Twisted would
 // silently ignore the new one, which then never hears of its events.
 func (r *Reactor) AddReader(rd ReadDescriptor) error {
+	if rd == nil {
+		return errNilDescriptor
+	}
 	return r.add(rd.Fileno(), rd, nil)
 }
 
 // AddWriter ports addWriter: w.DoWrite runs whenever its descriptor is
 // writable, until RemoveWriter. Errors and stale descriptors as AddReader.
 func (r *Reactor) AddWriter(wr WriteDescriptor) error {
+	if wr == nil {
+		return errNilDescriptor
+	}
 	return r.add(wr.Fileno(), nil, wr)
 }
+
+var errNilDescriptor = fmt.Errorf("reactor: cannot watch a nil descriptor: %w", ErrConnectionFdescWentAway)
 
 func (r *Reactor) add(fd int, rd ReadDescriptor, wr WriteDescriptor) error {
 	if fd < 0 {
@@ -166,6 +174,9 @@ func (r *Reactor) tellStale(stale []Selectable) {
 // RemoveReader ports removeReader; removing one that is not registered does
 // nothing. A descriptor whose Fileno is already -1 is found by identity.
 func (r *Reactor) RemoveReader(rd ReadDescriptor) {
+	if rd == nil {
+		return
+	}
 	if e := r.lookup(rd.Fileno(), rd); e != nil && e.reader == rd {
 		e.reader = nil
 		r.update(e)
@@ -174,6 +185,9 @@ func (r *Reactor) RemoveReader(rd ReadDescriptor) {
 
 // RemoveWriter ports removeWriter; removing one that is not registered does nothing.
 func (r *Reactor) RemoveWriter(wr WriteDescriptor) {
+	if wr == nil {
+		return
+	}
 	if e := r.lookup(wr.Fileno(), wr); e != nil && e.writer == wr {
 		e.writer = nil
 		r.update(e)
