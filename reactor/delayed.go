@@ -107,7 +107,8 @@ func (c *DelayedCall) String() string {
 }
 
 // scheduledBy returns the frame that called CallLater or, when that is in
-// this package (DeferLater, AddTimeout), the first caller outside it.
+// this package (DeferLater, AddTimeout), the first caller outside it. The
+// package's own tests count as outside.
 func (c *DelayedCall) scheduledBy() (runtime.Frame, bool) {
 	n := 0
 	for n < len(c.site) && c.site[n] != 0 {
@@ -119,7 +120,7 @@ func (c *DelayedCall) scheduledBy() (runtime.Frame, bool) {
 	frames := runtime.CallersFrames(c.site[:n])
 	first, more := frames.Next()
 	for fr := first; ; {
-		if !strings.HasPrefix(fr.Function, "github.com/braid-go/braid/reactor.") {
+		if !strings.HasPrefix(fr.Function, "github.com/braid-go/braid/reactor.") || strings.HasSuffix(fr.File, "_test.go") {
 			return fr, true
 		}
 		if !more {
