@@ -16,22 +16,29 @@ import (
 // so a slow side pauses reading from the fast one and memory stays bounded
 // (about two read buffers per direction), as in Twisted.
 //
-// Differences from Twisted, both opt-in or fixes of hangs:
+// Differences from Twisted (opt-in, or fixes of hangs):
 //
 //   - HalfClose (off by default, on in ListenForward): when one side shuts
 //     down its writing half, the forwarder shuts down writing towards the
 //     other side and keeps relaying the other direction, closing both once
 //     both directions have ended — what ssh -L and socat do. Twisted's
 //     forwarder instead closes both connections at the first EOF.
+//   - WriteThrough (off by default, on in ListenForward): both transports
+//     get TCPConnection.WriteThrough, so relayed bytes go to the kernel as
+//     soon as they are read, as socat does.
 //   - When one side closes, the other side's producer is unregistered before
 //     it is told to close, so it cannot wait forever on a producer that will
 //     never resume (in Twisted it can, if its buffer had filled).
+//
+// The relay never keeps the slices it receives, so its transports always
+// use TCPConnection.ReuseReadBuffer; that changes nothing observable.
 type ProxyFactory struct {
 	BaseFactory
 	R              *reactor.Reactor
 	Host           string
 	Port           int
 	HalfClose      bool
+	WriteThrough   bool
 	ConnectTimeout time.Duration // for the outgoing connection; 0: 30 s
 }
 
@@ -53,11 +60,13 @@ func (f *ProxyFactory) BuildProtocol(addr net.Addr) Protocol {
 
 // ListenForward listens on iface:listenPort and forwards every connection to
 // targetHost:targetPort, with half-close (see ProxyFactory): braid's own
-// socat TCP-LISTEN / ssh -L. Stop it with the port's StopListening;
+// socat TCP-LISTEN / ssh -L. Relayed bytes are written through (see
+// ProxyFactory). Stop it with the port's StopListening;
 // connections already forwarded carry on until either end closes.
 func ListenForward(r *reactor.Reactor, listenPort int, iface string, targetHost string, targetPort int) (*Port, error) {
 	f := NewProxyFactory(r, targetHost, targetPort)
 	f.HalfClose = true
+	f.WriteThrough = true
 	return ListenTCP(r, listenPort, f, 0, iface)
 }
 
@@ -69,8 +78,17 @@ type Proxy struct {
 	// end has closed.
 	Peer *Proxy
 
-	halfClose bool
-	readDone  bool // the far side shut down its writing half
+	halfClose    bool
+	readDone     bool // the far side shut down its writing half
+	writeThrough bool
+}
+
+// tuneTransport sets what the relay can use on its own transport.
+func (p *Proxy) tuneTransport() {
+	if c, ok := p.Transport.(*TCPConnection); ok {
+		c.ReuseReadBuffer = true
+		c.WriteThrough = p.writeThrough
+	}
 }
 
 // SetPeer ports setPeer.
@@ -131,6 +149,8 @@ func (s *ProxyServer) ConnectionMade() {
 	}
 	f := s.proxyFactory
 	s.halfClose = f.HalfClose
+	s.writeThrough = f.WriteThrough
+	s.tuneTransport()
 	cf := &proxyClientFactory{server: s}
 	ConnectTCP(f.R, f.Host, f.Port, cf, f.ConnectTimeout)
 }
@@ -143,6 +163,7 @@ type ProxyClient struct {
 // ConnectionMade wires the two transports together for flow control and
 // lets the server end read.
 func (c *ProxyClient) ConnectionMade() {
+	c.tuneTransport()
 	peer := c.Peer
 	peer.SetPeer(&c.Proxy)
 	mine, _ := c.Transport.(TCPTransport)
@@ -177,6 +198,7 @@ func (f *proxyClientFactory) BuildProtocol(addr net.Addr) Protocol {
 	c := &ProxyClient{}
 	c.Factory = f
 	c.halfClose = f.server.halfClose
+	c.writeThrough = f.server.writeThrough
 	c.SetPeer(&f.server.Proxy)
 	if c.halfClose {
 		return &halfCloseClient{c}

@@ -131,8 +131,7 @@ func TestTCP_LoseConnectionFlushesBuffer_T05(t *testing.T) {
 	var server *tcpRecorder
 	bufferedAtClose := 0
 	tcpRun(t, r, 20*time.Second, func(stop func()) {
-		var port *Port
-		port = tcpListen(t, r, FactoryFor(func() Protocol {
+		port := tcpListen(t, r, FactoryFor(func() Protocol {
 			server = &tcpRecorder{onMade: func(p *tcpRecorder) {
 				p.Transport.Write(payload)
 				bufferedAtClose = p.Transport.(*TCPConnection).Buffered()
@@ -166,8 +165,7 @@ func TestTCP_AbortConnection_T05(t *testing.T) {
 	r := tcpReactor(t)
 	var client, server *tcpRecorder
 	tcpRun(t, r, 5*time.Second, func(stop func()) {
-		var port *Port
-		port = tcpListen(t, r, FactoryFor(func() Protocol {
+		port := tcpListen(t, r, FactoryFor(func() Protocol {
 			server = &tcpRecorder{onMade: func(p *tcpRecorder) {
 				p.Transport.(TCPTransport).AbortConnection()
 				p.Transport.(TCPTransport).AbortConnection()
@@ -220,8 +218,7 @@ func TestTCP_HalfClose(t *testing.T) {
 			var client *tcpHalfRecorder
 			var serverData string
 			tcpRun(t, r, 5*time.Second, func(stop func()) {
-				var port *Port
-				port = tcpListen(t, r, FactoryFor(func() Protocol {
+				port := tcpListen(t, r, FactoryFor(func() Protocol {
 					if tc.halfServer {
 						h := &tcpHalfRecorder{onReadLost: func(p *tcpHalfRecorder) {
 							p.Transport.Write([]byte("pong"))
@@ -267,8 +264,7 @@ func TestTCP_BuildProtocolNilClosesSocket_T02(t *testing.T) {
 	var client *tcpRecorder
 	var fired any
 	tcpRun(t, r, 5*time.Second, func(stop func()) {
-		var port *Port
-		port = tcpListen(t, r, FactoryFor(func() Protocol { return nil }))
+		port := tcpListen(t, r, FactoryFor(func() Protocol { return nil }))
 		cc := NewClientCreator(r, func() Protocol {
 			client = &tcpRecorder{onLost: func(*tcpRecorder) { port.StopListening(); stop() }}
 			return client

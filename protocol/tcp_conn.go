@@ -66,8 +66,32 @@ type TCPConnection struct {
 	producerPaused bool
 
 	// BufferSize is the high-water mark of the write buffer (and the size
-	// of one read); DefaultBufferSize unless changed. Twisted's bufferSize.
+	// of one read, at most 64 KiB); DefaultBufferSize unless changed.
+	// Twisted's bufferSize.
 	BufferSize int
+
+	// ReuseReadBuffer, when set (typically in ConnectionMade), promises that
+	// the protocol's DataReceived does not keep the slice it is given, nor
+	// any part of it, once it returns — it copies what it keeps, as Write
+	// does. Reads then go into a buffer that is reused, instead of a fresh
+	// allocation per read as Twisted's bytes objects are. Beyond Twisted:
+	// allocating per read costs about three quarters of the throughput of
+	// a bulk transfer (see bench/RESULTS.md), which matters for relays and
+	// echo servers; ProxyFactory's protocols set it.
+	ReuseReadBuffer bool
+
+	// WriteThrough, when set, makes Write hand data to the kernel at once
+	// when nothing is queued (what a Go net.Conn does), queueing only what
+	// the kernel does not take. Twisted — and braid by default — queues
+	// every write and sends on the next reactor pass, which coalesces the
+	// writes of one callback into one send(2) and costs an epoll round trip
+	// per burst. Beyond Twisted: the bytes, their order and every event are
+	// the same either way, only sent sooner; but separate small writes then
+	// leave as separate segments, so a protocol that writes a message in
+	// pieces should also SetTcpNoDelay(true) to avoid Nagle's delays.
+	WriteThrough bool
+
+	writeErr error // a write-through send failed; DoWrite reports it
 }
 
 var _ TCPTransport = (*TCPConnection)(nil)
@@ -157,10 +181,7 @@ func (c *TCPConnection) DoRead() error {
 		return nil
 	}
 	buf := readBufs.Get().(*readBuf)
-	size := min(c.BufferSize, len(buf))
-	if size <= 0 {
-		size = len(buf)
-	}
+	size := min(c.bufferSize(), len(buf))
 	var n int
 	var err error
 	for {
@@ -180,8 +201,14 @@ func (c *TCPConnection) DoRead() error {
 		readBufs.Put(buf)
 		return reactor.ErrConnectionDone
 	}
-	// A large read keeps the pooled buffer (no second copy); a small one is
-	// copied out so that a kept slice does not pin 64 KiB.
+	if c.ReuseReadBuffer {
+		c.proto.DataReceived(buf[:n:n])
+		readBufs.Put(buf)
+		return nil
+	}
+	// The slice is the protocol's to keep: a large read gives the pooled
+	// buffer away (no second copy); a small one is copied out so that a kept
+	// slice does not pin 64 KiB.
 	var data []byte
 	if n >= len(buf)/2 {
 		data = buf[:n:n]
@@ -235,6 +262,20 @@ func (c *TCPConnection) Write(data []byte) {
 		return
 	}
 	wasEmpty := len(c.wbuf) == c.woff
+	if wasEmpty && c.WriteThrough && c.writeErr == nil {
+		n, err := send(c.fd, data)
+		if err == nil && n == len(data) {
+			return
+		}
+		if err != nil && !isTemporary(err) {
+			// Report it from DoWrite, on the next pass, as Twisted would:
+			// a protocol is never told ConnectionLost from inside Write.
+			c.writeErr = err
+			c.startWriting()
+			return
+		}
+		data = data[n:]
+	}
 	c.wbuf = append(c.wbuf, data...)
 	c.maybePauseProducer()
 	if wasEmpty {
@@ -242,14 +283,40 @@ func (c *TCPConnection) Write(data []byte) {
 	}
 }
 
-// WriteSequence ports writeSequence: Write for each slice, in order.
+// WriteSequence ports writeSequence: Write for each slice, in order (with
+// WriteThrough, one sendmsg(2) for all of them).
 func (c *TCPConnection) WriteSequence(data [][]byte) {
 	if !c.connected || c.writeDisconnected || len(data) == 0 {
 		return
 	}
 	wasEmpty := len(c.wbuf) == c.woff
+	skip := 0 // bytes already sent by write-through
+	if wasEmpty && c.WriteThrough && c.writeErr == nil {
+		total := 0
+		for _, d := range data {
+			total += len(d)
+		}
+		if total == 0 {
+			return
+		}
+		n, err := unix.SendmsgBuffers(c.fd, data, nil, nil, unix.MSG_NOSIGNAL)
+		if err == nil && n == total {
+			return
+		}
+		if err != nil && !isTemporary(err) {
+			c.writeErr = err
+			c.startWriting()
+			return
+		}
+		skip = n
+	}
 	for _, d := range data {
-		c.wbuf = append(c.wbuf, d...)
+		if skip >= len(d) {
+			skip -= len(d)
+			continue
+		}
+		c.wbuf = append(c.wbuf, d[skip:]...)
+		skip = 0
 	}
 	if len(c.wbuf) == c.woff {
 		return
@@ -288,6 +355,9 @@ func (c *TCPConnection) DoWrite() error {
 	}
 	if c.aborting || c.fd < 0 {
 		return nil
+	}
+	if c.writeErr != nil {
+		return connectionLostBy(c.writeErr)
 	}
 	if c.Buffered() > 0 {
 		n, err := send(c.fd, c.wbuf[c.woff:])

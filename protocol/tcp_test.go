@@ -402,4 +402,6 @@ type tcpFailFactory struct {
 	onFail func(*reactor.Failure)
 }
 
-func (f *tcpFailFactory) ClientConnectionFailed(c *Connector, reason *reactor.Failure) { f.onFail(reason) }
+func (f *tcpFailFactory) ClientConnectionFailed(c *Connector, reason *reactor.Failure) {
+	f.onFail(reason)
+}

@@ -1,0 +1,194 @@
+package protocol
+
+import (
+	"io"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/braid-go/braid/reactor"
+)
+
+// Benchmarks of the TCP transport next to the same work done with Go's net
+// package and one goroutine per connection. The side-by-side runner in
+// bench/ runs the same workloads against Twisted too.
+
+const benchChunk = 64 << 10
+
+// tcpEchoClient writes one chunk, waits for all of it to come back, and
+// repeats n times.
+type tcpEchoClient struct {
+	BaseProtocol
+	chunk []byte
+	n     int
+	got   int
+	tuned bool
+	done  func()
+}
+
+func (c *tcpEchoClient) ConnectionMade() {
+	if c.tuned {
+		tune(c.Transport)
+	}
+	c.Transport.Write(c.chunk)
+}
+
+func (c *tcpEchoClient) DataReceived(b []byte) {
+	c.got += len(b)
+	if c.got < len(c.chunk) {
+		return
+	}
+	c.got -= len(c.chunk)
+	c.n--
+	if c.n > 0 {
+		c.Transport.Write(c.chunk)
+		return
+	}
+	c.Transport.LoseConnection()
+}
+
+func (c *tcpEchoClient) ConnectionLost(*reactor.Failure) { c.done() }
+
+// BenchmarkTCPEcho64K: one connection on one reactor, 64 KiB written and
+// echoed back per op; "default" is Twisted's behaviour (fresh slice per
+// read, writes queued to the next pass), "tuned" sets ReuseReadBuffer and
+// WriteThrough on both ends.
+func BenchmarkTCPEcho64K(b *testing.B) {
+	b.Run("default", func(b *testing.B) { benchEcho(b, false) })
+	b.Run("tuned", func(b *testing.B) { benchEcho(b, true) })
+}
+
+// tcpTunedEcho is an echo server that does not keep the slices it gets and
+// writes through.
+type tcpTunedEcho struct{ tcpEcho }
+
+func (e *tcpTunedEcho) ConnectionMade() { tune(e.Transport) }
+
+func tune(t Transport) {
+	c := t.(*TCPConnection)
+	c.ReuseReadBuffer = true
+	c.WriteThrough = true
+}
+
+func benchEcho(b *testing.B, tuned bool) {
+	b.SetBytes(benchChunk)
+	r := tcpReactor(b)
+	b.ResetTimer()
+	tcpRun(b, r, time.Minute, func(stop func()) {
+		port := tcpListen(b, r, FactoryFor(func() Protocol {
+			if tuned {
+				return &tcpTunedEcho{}
+			}
+			return &tcpEcho{}
+		}))
+		cf := ClientFactoryFor(func() Protocol {
+			return &tcpEchoClient{chunk: make([]byte, benchChunk), n: b.N, tuned: tuned, done: func() { port.StopListening(); stop() }}
+		})
+		ConnectTCP(r, "127.0.0.1", tcpPortOf(port), cf, 0)
+	})
+}
+
+// BenchmarkNetEcho64K is the same with net.Conn and a goroutine per
+// connection.
+func BenchmarkNetEcho64K(b *testing.B) {
+	b.SetBytes(benchChunk)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(c, c); c.Close() }()
+		}
+	}()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	chunk := make([]byte, benchChunk)
+	buf := make([]byte, benchChunk)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Write(chunk); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// tcpChurnClient connects, sends one byte, waits for it to come back and
+// closes; its ConnectionLost starts the next round.
+type tcpChurnClient struct {
+	BaseProtocol
+	next func()
+}
+
+func (c *tcpChurnClient) ConnectionMade()                 { c.Transport.Write([]byte{'x'}) }
+func (c *tcpChurnClient) DataReceived([]byte)             { c.Transport.LoseConnection() }
+func (c *tcpChurnClient) ConnectionLost(*reactor.Failure) { c.next() }
+
+// BenchmarkTCPChurn: per op, one connection made, one byte each way, closed.
+func BenchmarkTCPChurn(b *testing.B) {
+	r := tcpReactor(b)
+	b.ResetTimer()
+	tcpRun(b, r, time.Minute, func(stop func()) {
+		port := tcpListen(b, r, FactoryFor(func() Protocol { return &tcpEcho{} }))
+		left := b.N
+		var cf *BaseClientFactory
+		next := func() {
+			if left == 0 {
+				port.StopListening()
+				stop()
+				return
+			}
+			left--
+			ConnectTCP(r, "127.0.0.1", tcpPortOf(port), cf, 0)
+		}
+		cf = ClientFactoryFor(func() Protocol { return &tcpChurnClient{next: next} })
+		next()
+	})
+}
+
+// BenchmarkNetChurn is the same with net.Dial and a goroutine per accepted
+// connection.
+func BenchmarkNetChurn(b *testing.B) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(c, c); c.Close() }()
+		}
+	}()
+	addr := "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	buf := make([]byte, 1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Write([]byte{'x'}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+}
