@@ -195,6 +195,11 @@ func runFor(t TB) *testRun {
 }
 
 func (ru *testRun) begin() {
+	// Failures left unhandled by code that ran before this test are not
+	// this test's: say so in its log, and keep them out of its report.
+	for _, f := range reactor.FlushUnhandledErrors() {
+		ru.t.Logf("trial: before %s started, a Deferred was left with an unhandled error:\n%s", ru.t.Name(), f.Traceback())
+	}
 	for _, p := range reactor.PendingInlineCallbacks() {
 		if ru.inlineBefore == nil {
 			ru.inlineBefore = make(map[*reactor.PendingInline]bool)

@@ -471,3 +471,18 @@ func TestRun_CollectedUnhandledErrorFails_D15(t *testing.T) {
 	})
 	wantFailure(t, ft, 1, "logged error (Unhandled error in Deferred)", "boom")
 }
+
+// An unhandled failure left by code that ran before the test is logged, not
+// blamed on the test.
+func TestRun_EarlierUnhandledErrorNotBlamed(t *testing.T) {
+	var early *reactor.Deferred
+	ft := inner(t, func(ft *fakeT) {
+		early = reactor.Fail(errBoom)
+		trial.RunSync(ft, func(*reactor.Reactor) {})
+	})
+	wantClean(t, ft)
+	if len(ft.logs) != 1 || !strings.Contains(ft.logs[0], "before") || !strings.Contains(ft.logs[0], "boom") {
+		t.Errorf("logs %q, want one note of the earlier failure", ft.logs)
+	}
+	_ = early
+}
