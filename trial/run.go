@@ -3,6 +3,7 @@ package trial
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -55,7 +56,8 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
-	s := fmt.Sprintf("%s (%s) still running at %.3g secs", e.Test, e.Phase, e.Timeout.Seconds())
+	secs := strconv.FormatFloat(e.Timeout.Round(time.Millisecond).Seconds(), 'f', -1, 64)
+	s := fmt.Sprintf("%s (%s) still running at %s secs", e.Test, e.Phase, secs)
 	if e.Clamped {
 		s += " (timeout cut short to fit the go test -timeout deadline)"
 	}
