@@ -153,11 +153,12 @@ func Run(t TB, f func(r *reactor.Reactor) *reactor.Deferred, opts ...Option) {
 	}
 	ru := &testRun{t: t, r: r, cfg: cfg}
 	ru.begin()
-	// finish runs even when the test calls t.Fatal (runtime.Goexit) from a
-	// callback in the middle of the reactor loop.
+	// The cleanups and the janitor run even when the test calls t.Fatal
+	// (runtime.Goexit) from a callback in the middle of the reactor loop,
+	// as trial runs cleanups whatever the test did (TR-02).
 	defer ru.finish()
+	defer ru.runCleanups()
 	ru.runTest(f)
-	ru.runCleanups()
 }
 
 // RunSync is Run for a test with nothing to wait on (trial's
@@ -317,6 +318,8 @@ func (ru *testRun) reportTestFailure(f *reactor.Failure) {
 // runCleanups runs the AddCleanup functions, last first, each to the end
 // (trial's deferRunCleanups).
 func (ru *testRun) runCleanups() {
+	// After a t.Fatal the loop may have been left mid-pass.
+	ru.r.Crash()
 	for i := 0; len(ru.cleanups) > 0; i++ {
 		n := len(ru.cleanups) - 1
 		f := ru.cleanups[n]

@@ -322,13 +322,17 @@ func TestRun_CleanupTimeout(t *testing.T) {
 }
 
 // t.Fatal inside a callback ends the test at once (runtime.Goexit through
-// the reactor loop); the janitor still runs and cleans up.
+// the reactor loop); the cleanups and the janitor still run.
 func TestRun_FatalInsideCallbackStillCleansUp(t *testing.T) {
 	var left *reactor.DelayedCall
-	after := false
+	after, cleaned := false, false
 	ft := inner(t, func(ft *fakeT) {
 		trial.Run(ft, func(r *reactor.Reactor) *reactor.Deferred {
 			left = r.CallLater(time.Hour, leftBehind)
+			trial.AddCleanup(ft, func() *reactor.Deferred {
+				cleaned = true
+				return reactor.DeferLater(r, time.Millisecond, nil)
+			})
 			return reactor.DeferLater(r, time.Millisecond, func() (any, error) {
 				ft.Fatalf("fatal in callback")
 				after = true
@@ -343,6 +347,9 @@ func TestRun_FatalInsideCallbackStillCleansUp(t *testing.T) {
 	wantFailure(t, ft, 2, "fatal in callback", "DelayedCalls", "leftBehind")
 	if !left.Cancelled() {
 		t.Error("the janitor did not run after Fatalf")
+	}
+	if !cleaned {
+		t.Error("the cleanups did not run after Fatalf")
 	}
 }
 
