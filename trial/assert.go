@@ -20,6 +20,7 @@ type FailTest struct {
 	Message string
 }
 
+// Error returns the message.
 func (e *FailTest) Error() string { return e.Message }
 
 // SuccessResultOf ports successResultOf: it returns d's current result, and

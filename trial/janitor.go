@@ -34,6 +34,7 @@ func (e *DirtyReactorAggregateError) Empty() bool {
 	return len(e.DelayedCalls)+len(e.Selectables)+len(e.Processes)+len(e.InlineCallbacks) == 0
 }
 
+// Error lists what was left, one section per kind, one line per thing.
 func (e *DirtyReactorAggregateError) Error() string {
 	var b strings.Builder
 	b.WriteString("reactor was unclean (trial has cleaned up what is listed).")

@@ -55,6 +55,7 @@ type TimeoutError struct {
 	Clamped bool
 }
 
+// Error says which test is still running after how long, as trial does.
 func (e *TimeoutError) Error() string {
 	secs := strconv.FormatFloat(e.Timeout.Round(time.Millisecond).Seconds(), 'f', -1, 64)
 	s := fmt.Sprintf("%s (%s) still running at %s secs", e.Test, e.Phase, secs)
