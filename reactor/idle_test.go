@@ -1,0 +1,88 @@
+package reactor
+
+import (
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cpuTime returns the CPU time (user + system) this process has used.
+func cpuTime(t *testing.T) time.Duration {
+	t.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// A running reactor whose only timer is an hour away sleeps in epoll: over
+// a second of idling the whole process uses almost no CPU.
+func TestReactor_IdleBurnsNoCPU(t *testing.T) {
+	r, _ := newReactor(t)
+	far := r.CallLater(time.Hour, func() { t.Error("the hour-away call ran") })
+	var used, wall time.Duration
+	go func() {
+		time.Sleep(100 * time.Millisecond) // let start-up settle
+		c0, w0 := cpuTime(t), time.Now()
+		time.Sleep(time.Second)
+		used, wall = cpuTime(t)-c0, time.Since(w0)
+		r.CallFromThread(func() { _ = far.Cancel(); _ = r.Stop() })
+	}()
+	run(t, r, 10*time.Second)
+	t.Logf("idle reactor: %v CPU over %v", used, wall.Round(time.Millisecond))
+	if used > 50*time.Millisecond {
+		t.Errorf("idle reactor used %v CPU in %v; it should sleep in epoll_wait", used, wall)
+	}
+}
+
+// Sub-millisecond timers: a chain of 200 µs CallLaters fires each one at or
+// after its due time, never early, and the loop sleeps between them instead
+// of spinning. The lateness figures are logged, not asserted (the machine is
+// shared); the CPU check compares CPU time with wall time, which other
+// processes' load cannot inflate.
+func TestReactor_SubMillisecondTimersNoBusySpin(t *testing.T) {
+	r, _ := newReactor(t)
+	const n, step = 300, 200 * time.Microsecond
+	var late []time.Duration
+	var due time.Time
+	var c0 time.Duration
+	var w0 time.Time
+	var next func()
+	next = func() {
+		now := time.Now()
+		if !due.IsZero() {
+			late = append(late, now.Sub(due))
+		}
+		if len(late) == n {
+			_ = r.Stop()
+			return
+		}
+		due = time.Now().Add(step)
+		r.CallLater(step, next)
+	}
+	r.CallWhenRunning(func() {
+		c0, w0 = cpuTime(t), time.Now()
+		next()
+	})
+	run(t, r, 30*time.Second)
+	used, wall := cpuTime(t)-c0, time.Since(w0)
+
+	sorted := slices.Clone(late)
+	slices.Sort(sorted)
+	pct := func(p int) time.Duration { return sorted[(len(sorted)-1)*p/100] }
+	t.Logf("%d timers of %v: lateness min %v, median %v, p90 %v, p99 %v, max %v; CPU %v over %v wall (%.0f%%); epoll_pwait2: %v",
+		n, step, sorted[0], pct(50), pct(90), pct(99), sorted[len(sorted)-1], used, wall.Round(time.Millisecond),
+		100*float64(used)/float64(wall), !r.poller.noPwait2)
+	if sorted[0] < 0 {
+		t.Errorf("a timer fired %v early", -sorted[0])
+	}
+	if pct(50) > 20*time.Millisecond {
+		t.Errorf("median lateness %v: the poll timeout is far too coarse", pct(50))
+	}
+	// A busy-spinning loop would use about as much CPU as wall time.
+	if used > wall*6/10 {
+		t.Errorf("CPU %v over %v wall: the loop spins while waiting for sub-millisecond timers", used, wall)
+	}
+}
