@@ -1,0 +1,25 @@
+// Package reactor ports the core of Twisted: the reactor loop of
+// twisted.internet.base and epollreactor, DelayedCall, task.Clock,
+// task.LoopingCall and task.deferLater, twisted.internet.defer's Deferred
+// and its helpers, twisted.python.failure.Failure, and the error classes of
+// twisted.internet.error. Ported code sees Twisted's orders and fire-once
+// rules (the rule ids of TWISTED_SEMANTICS.md are named in the tests), but
+// the reactor is a value from New rather than a global, seconds are
+// time.Duration, exceptions are error values matched with errors.Is, and
+// where Twisted is vague braid is definite: timers due at the same time run
+// in the order they were scheduled, and unhandled errors in Deferreds are
+// reported deterministically by FlushUnhandledErrors rather than at garbage
+// collection only.
+//
+// # Threading
+//
+// One goroutine, the one calling Run (or Iterate), runs every timed call,
+// I/O handler, system event trigger and Deferred callback the reactor fires.
+// CallFromThread is the only method that may be called from other
+// goroutines; it queues a function for that goroutine and wakes the loop.
+// Everything else - CallLater, the readiness methods, Stop, and every method
+// of Deferred, DelayedCall, Clock and LoopingCall - belongs to the reactor
+// goroutine, or to the single goroutine that sets things up before Run. A
+// Deferred is not safe for concurrent use, as in Twisted; code running on
+// other goroutines hands results to it through CallFromThread.
+package reactor
