@@ -1,9 +1,12 @@
 package reactor
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -318,5 +321,61 @@ func TestReactor_SignalHandlersStopOnSIGTERM(t *testing.T) {
 	run(t, r, 5*time.Second)
 	if diff := cmp.Diff(events{"shutdown"}, ev); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// After Run returns (which releases the epoll set and eventfd), a late
+// Iterate or AddReader gets a fresh poller instead of a closed descriptor;
+// a thread call queued meanwhile runs at that Iterate.
+func TestReactor_UsableAfterRunReleasedPoller(t *testing.T) {
+	r, log := newReactor(t)
+	r.CallWhenRunning(func() { _ = r.Stop() })
+	run(t, r, 5*time.Second)
+	var ev events
+	r.CallFromThread(ev.adder("queued after Run returned"))
+	r.CallLater(0, ev.adder("late timer"))
+	rfd, wfd := pipe(t)
+	if err := r.AddReader(&desc{name: "late reader", fd: rfd, ev: &ev}); err != nil {
+		t.Fatalf("AddReader after Run: %v", err)
+	}
+	writeFD(t, wfd, "x")
+	r.Iterate(0)
+	want := events{"queued after Run returned", "late timer", "late reader read"}
+	if diff := cmp.Diff(want, ev); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if len(log.evs) != 0 {
+		t.Errorf("logged %v", log.whys())
+	}
+	r.RemoveAll()
+	if err := r.Close(); err != nil {
+		t.Error(err)
+	}
+}
+
+// SetErrorObserver swaps the observer and returns the previous one; nil
+// restores the default, which writes to log/slog.
+func TestReactor_SetErrorObserver(t *testing.T) {
+	r, log := newReactor(t)
+	var mine []string
+	prev := r.SetErrorObserver(func(e ErrorEvent) { mine = append(mine, e.Why+": "+e.Failure.ErrorMessage()) })
+	r.LogError(NewFailure(errors.New("to mine")), "test")
+	r.LogError(nil, "nil failure is ignored")
+	prev(ErrorEvent{Failure: NewFailure(errors.New("to the first")), Why: "direct"})
+	if diff := cmp.Diff([]string{"test: to mine"}, mine); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"direct"}, log.whys()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+
+	var buf bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(old)
+	r.SetErrorObserver(nil)
+	r.LogError(NewFailure(errors.New("to slog")), "default observer")
+	if out := buf.String(); !strings.Contains(out, "default observer") || !strings.Contains(out, "to slog") {
+		t.Errorf("slog got %q", out)
 	}
 }
