@@ -86,3 +86,32 @@ func TestReactor_SubMillisecondTimersNoBusySpin(t *testing.T) {
 		t.Errorf("CPU %v over %v wall: the loop spins while waiting for sub-millisecond timers", used, wall)
 	}
 }
+
+// While a 'before startup' trigger's Deferred is pending the reactor is not
+// yet running; it still sleeps until a timer or I/O is due (Twisted spins
+// with a zero poll timeout here).
+func TestReactor_StartupWaitDoesNotSpin_R11(t *testing.T) {
+	r, _ := newReactor(t)
+	_, _ = r.AddSystemEventTrigger(Before, "startup", func() *Deferred {
+		return DeferLater(r, 300*time.Millisecond, nil)
+	})
+	var c0 time.Duration
+	var w0 time.Time
+	_, _ = r.AddSystemEventTrigger(Before, "startup", func() *Deferred {
+		c0, w0 = cpuTime(t), time.Now()
+		return nil
+	})
+	var used, wall time.Duration
+	r.CallWhenRunning(func() {
+		used, wall = cpuTime(t)-c0, time.Since(w0)
+		_ = r.Stop()
+	})
+	run(t, r, 10*time.Second)
+	t.Logf("startup wait: %v CPU over %v", used, wall.Round(time.Millisecond))
+	if wall < 250*time.Millisecond {
+		t.Errorf("running after %v, before the 300ms 'before startup' Deferred", wall)
+	}
+	if used > wall/3 {
+		t.Errorf("%v CPU over a %v startup wait: the loop spins", used, wall)
+	}
+}

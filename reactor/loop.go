@@ -301,9 +301,12 @@ func (r *Reactor) runUntilCurrent() {
 }
 
 // timeout returns how long the next poll may block: 0 when there is work
-// already, -1 for "until woken", otherwise the time to the earliest call.
+// already or the loop is about to end (Crash), -1 for "until woken",
+// otherwise the time to the earliest call. Twisted polls with timeout 0
+// whenever running is false, so a 'before startup' trigger waiting on a
+// Deferred makes it spin; braid waits for the next timer or I/O instead.
 func (r *Reactor) timeout() time.Duration {
-	if !r.running {
+	if !r.started {
 		return 0
 	}
 	r.threadMu.Lock()
