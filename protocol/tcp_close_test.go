@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"syscall"
@@ -311,5 +312,74 @@ func TestTCP_ReactorShutdownDisconnectsAll_R13(t *testing.T) {
 	}
 	if after := tcpOpenFDs(t); after != before {
 		t.Errorf("open descriptors %d before, %d after shutdown", before, after)
+	}
+}
+
+// tcpKeeper keeps every slice DataReceived gives it, without copying.
+type tcpKeeper struct {
+	BaseProtocol
+	kept    [][]byte
+	reuse   bool
+	bufSize int
+	onEnd   func()
+}
+
+func (k *tcpKeeper) ConnectionMade() {
+	c := k.Transport.(*TCPConnection)
+	c.ReuseReadBuffer = k.reuse
+	if k.bufSize > 0 {
+		c.BufferSize = k.bufSize
+	}
+}
+func (k *tcpKeeper) DataReceived(b []byte) {
+	if k.reuse {
+		b = append([]byte(nil), b...) // the promise ReuseReadBuffer asks for
+	}
+	k.kept = append(k.kept, b)
+}
+func (k *tcpKeeper) ConnectionLost(*reactor.Failure) { k.onEnd() }
+
+// DESIGN §2: a slice handed to DataReceived is the receiver's to keep —
+// later reads never overwrite it, whatever the read sizes. With
+// ReuseReadBuffer (the protocol copies) the bytes are equally intact.
+func TestTCP_DataReceivedSliceIsTheReceiversToKeep(t *testing.T) {
+	payload := make([]byte, 6<<20)
+	for i := range payload {
+		payload[i] = byte(i * 31 / 7)
+	}
+	cases := []struct {
+		reuse   bool
+		bufSize int // bounds the read size: both sides of slabMinRead
+	}{{false, 0}, {false, slabMinRead + 1000}, {false, 1000}, {true, 0}}
+	for _, tc := range cases {
+		reuse := tc.reuse
+		t.Run(fmt.Sprintf("ReuseReadBuffer=%v,BufferSize=%d", tc.reuse, tc.bufSize), func(t *testing.T) {
+			r := tcpReactor(t)
+			var k *tcpKeeper
+			tcpRun(t, r, 20*time.Second, func(stop func()) {
+				var port *Port
+				port = tcpListen(t, r, FactoryFor(func() Protocol {
+					k = &tcpKeeper{reuse: reuse, bufSize: tc.bufSize, onEnd: func() { port.StopListening(); stop() }}
+					return k
+				}))
+				cf := ClientFactoryFor(func() Protocol {
+					return &tcpRecorder{onMade: func(p *tcpRecorder) {
+						// Chunks of many sizes, so reads are small and large.
+						for off, size := 0, 1; off < len(payload); size = (size*3 + 1) % (200 << 10) {
+							end := min(off+size+1, len(payload))
+							p.Transport.Write(payload[off:end])
+							off = end
+						}
+						p.Transport.LoseConnection()
+					}}
+				})
+				ConnectTCP(r, "127.0.0.1", tcpPortOf(port), cf, 0)
+			})
+			got := bytes.Join(k.kept, nil)
+			if !bytes.Equal(got, payload) {
+				t.Fatalf("kept slices joined: %d bytes, intact %v; want the %d bytes sent", len(got), bytes.Equal(got, payload), len(payload))
+			}
+			t.Logf("%d reads", len(k.kept))
+		})
 	}
 }

@@ -65,19 +65,20 @@ type TCPConnection struct {
 	streaming      bool
 	producerPaused bool
 
-	// BufferSize is the high-water mark of the write buffer (and the size
-	// of one read, at most 64 KiB); DefaultBufferSize unless changed.
+	// BufferSize is the high-water mark of the write buffer and the size
+	// of one read (at most 256 KiB); DefaultBufferSize unless changed.
 	// Twisted's bufferSize.
 	BufferSize int
 
 	// ReuseReadBuffer, when set (typically in ConnectionMade), promises that
 	// the protocol's DataReceived does not keep the slice it is given, nor
 	// any part of it, once it returns — it copies what it keeps, as Write
-	// does. Reads then go into a buffer that is reused, instead of a fresh
-	// allocation per read as Twisted's bytes objects are. Beyond Twisted:
-	// allocating per read costs about three quarters of the throughput of
-	// a bulk transfer (see bench/RESULTS.md), which matters for relays and
-	// echo servers; ProxyFactory's protocols set it.
+	// does. Every read then goes into the same memory, and a bulk transfer
+	// allocates nothing per read. Beyond Twisted, whose reads are fresh
+	// bytes objects: by default braid gives each DataReceived memory of its
+	// own too, which in Go costs garbage-collector work in proportion to the
+	// bytes read (see bench/RESULTS.md for the difference). ProxyFactory's
+	// protocols set it.
 	ReuseReadBuffer bool
 
 	// WriteThrough, when set, makes Write hand data to the kernel at once
@@ -164,15 +165,32 @@ func (c *TCPConnection) makeConnection(p Protocol) {
 	p.MakeConnection(c)
 }
 
-// readBuf is one read's worth of bytes; reads borrow them from a pool.
-type readBuf [DefaultBufferSize]byte
+// Reads go straight into a shared slab of memory and each DataReceived gets
+// the part its read filled, so a bulk transfer allocates a slab per sixteen
+// 64 KiB reads rather than a buffer per read: Go's collector handles that
+// rate far better (twice the echo throughput here). Reads under
+// slabMinRead are copied out instead, so a small slice a protocol keeps
+// never holds a slab alive; a larger kept slice can, so the memory a kept
+// slice pins is at most slabSize/slabMinRead times its length. The slab
+// state lives in a sync.Pool, which gives each reactor goroutine its own.
+const (
+	slabSize    = 1 << 20
+	slabMinRead = 16 << 10
+	maxReadSize = 256 << 10
+)
 
-var readBufs = sync.Pool{New: func() any { return new(readBuf) }}
+type readSlab struct {
+	buf []byte
+	off int
+}
+
+var readSlabs = sync.Pool{New: func() any { return new(readSlab) }}
 
 // DoRead is called by the reactor when the socket is readable. It reads
-// once and hands the bytes to DataReceived; EOF ends the connection cleanly
-// (or only its read side, for a HalfCloseableProtocol), an error ends it
-// with ErrConnectionLost wrapping the errno (T-06).
+// once (up to BufferSize bytes) and hands the bytes to DataReceived; EOF
+// ends the connection cleanly (or only its read side, for a
+// HalfCloseableProtocol), an error ends it with ErrConnectionLost wrapping
+// the errno (T-06).
 func (c *TCPConnection) DoRead() error {
 	if c.connecting {
 		return c.doConnect()
@@ -180,42 +198,43 @@ func (c *TCPConnection) DoRead() error {
 	if c.aborting || c.fd < 0 {
 		return nil
 	}
-	buf := readBufs.Get().(*readBuf)
-	size := min(c.bufferSize(), len(buf))
+	window := min(c.bufferSize(), maxReadSize)
+	s := readSlabs.Get().(*readSlab)
+	if len(s.buf)-s.off < window {
+		s.buf, s.off = make([]byte, slabSize), 0
+	}
 	var n int
 	var err error
 	for {
-		n, err = unix.Read(c.fd, buf[:size])
+		n, err = unix.Read(c.fd, s.buf[s.off:s.off+window])
 		if err != unix.EINTR {
 			break
 		}
 	}
-	if err != nil {
-		readBufs.Put(buf)
-		if isTemporary(err) {
+	if err != nil || n == 0 {
+		readSlabs.Put(s)
+		switch {
+		case n == 0 && err == nil:
+			return reactor.ErrConnectionDone
+		case isTemporary(err):
 			return nil
 		}
 		return connectionLostBy(err)
 	}
-	if n == 0 {
-		readBufs.Put(buf)
-		return reactor.ErrConnectionDone
-	}
-	if c.ReuseReadBuffer {
-		c.proto.DataReceived(buf[:n:n])
-		readBufs.Put(buf)
+	data := s.buf[s.off : s.off+n : s.off+n]
+	switch {
+	case c.ReuseReadBuffer:
+		// The protocol promised not to keep it: the same memory serves
+		// the next read. Hold the slab until DataReceived returns.
+		c.proto.DataReceived(data)
+		readSlabs.Put(s)
 		return nil
+	case n >= slabMinRead:
+		s.off += n
+	default:
+		data = append([]byte(nil), data...)
 	}
-	// The slice is the protocol's to keep: a large read gives the pooled
-	// buffer away (no second copy); a small one is copied out so that a kept
-	// slice does not pin 64 KiB.
-	var data []byte
-	if n >= len(buf)/2 {
-		data = buf[:n:n]
-	} else {
-		data = append([]byte(nil), buf[:n]...)
-		readBufs.Put(buf)
-	}
+	readSlabs.Put(s)
 	c.proto.DataReceived(data)
 	return nil
 }
