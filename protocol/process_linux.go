@@ -181,7 +181,10 @@ func SpawnProcess(r *reactor.Reactor, proto ProcessProtocol, executable string, 
 	if err := p.watch(); err != nil {
 		p.killed = true
 		p.proto = nil
-		closeAll()
+		for _, pp := range p.pipes {
+			pp.closeFD() // some may be registered already
+		}
+		p.pipes = nil
 		_ = p.sendSignal(syscall.SIGKILL)
 		_ = p.waitReaped(killReapTimeout)
 		p.pidfd.closeFD()
