@@ -200,22 +200,42 @@ func (d *Deferred) Unpause() {
 // Cancel ports cancel (D-13, D-14). On an unfired Deferred it calls the
 // canceller; without one it arranges for the next Callback/Errback to be
 // ignored; then, if the Deferred is still unfired, it errbacks with
-// ErrCancelledError. On a Deferred waiting on another it cancels that one. On
-// any other fired Deferred it does nothing.
+// ErrCancelledError. On a Deferred waiting on another it cancels that one
+// (and so on down a chain of waiting Deferreds, without recursion). On any
+// other fired Deferred, or on Deferreds waiting on each other in a cycle
+// (where Twisted recurses until RecursionError), it does nothing.
 func (d *Deferred) Cancel() {
-	if !d.called {
-		if d.canceller != nil {
-			d.callCanceller()
-		} else {
-			d.suppressAlreadyCalled = true
-		}
-		if !d.called && !d.cancelOnly {
-			_ = d.start(newFailure(ErrCancelledError, 3))
-		}
+	t := d.cancelTarget()
+	if t == nil {
 		return
 	}
-	if d.chainedTo != nil {
-		d.chainedTo.Cancel()
+	if t.canceller != nil {
+		t.callCanceller()
+	} else {
+		t.suppressAlreadyCalled = true
+	}
+	if !t.called && !t.cancelOnly {
+		_ = t.start(newFailure(ErrCancelledError, 3))
+	}
+}
+
+// cancelTarget returns the Deferred Cancel acts on: the first unfired one
+// along the chain d waits on (d itself when unfired), or nil when the chain
+// ends at a fired Deferred or loops (Floyd's cycle check, no allocation).
+func (d *Deferred) cancelTarget() *Deferred {
+	slow, fast := d, d
+	for {
+		for range 2 {
+			if !fast.called {
+				return fast
+			}
+			if fast = fast.chainedTo; fast == nil {
+				return nil
+			}
+		}
+		if slow = slow.chainedTo; slow == fast {
+			return nil
+		}
 	}
 }
 

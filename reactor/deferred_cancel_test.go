@@ -94,6 +94,29 @@ func TestDeferred_CancelForwardsToInner_E05_D14(t *testing.T) {
 	}
 }
 
+// D-14: Deferreds waiting on each other in a cycle (found by the fuzzer):
+// Cancel on them, or on a Deferred waiting on the cycle, does nothing
+// instead of recursing until the goroutine stack overflows (Twisted:
+// RecursionError).
+func TestDeferred_CancelOnWaitingCycle_D14(t *testing.T) {
+	a, b, outer := NewDeferred(nil), NewDeferred(nil), NewDeferred(nil)
+	a.AddCallback(func(any) (any, error) { return b, nil })
+	b.AddCallback(func(any) (any, error) { return a, nil })
+	outer.AddCallback(func(any) (any, error) { return a, nil })
+	_ = a.Callback(nil)
+	_ = b.Callback(nil)
+	_ = outer.Callback(nil)
+	if a.Result() != b || b.Result() != a || outer.Result() != a {
+		t.Fatalf("not a cycle: a waits on %v, b on %v", a.Result(), b.Result())
+	}
+	for _, d := range []*Deferred{a, b, outer} {
+		d.Cancel()
+	}
+	if a.Paused() != 1 || b.Paused() != 1 || outer.Paused() != 1 {
+		t.Errorf("paused: a %d, b %d, outer %d", a.Paused(), b.Paused(), outer.Paused())
+	}
+}
+
 // D-17 (E-08): AddTimeout with a Clock.
 func TestDeferred_AddTimeout_E08_D17(t *testing.T) {
 	t.Run("times out at 5s with DeferTimeoutError(5s), nothing left pending", func(t *testing.T) {

@@ -278,11 +278,14 @@ func (m *modelRun) fire(d *modelDeferred, result any) string {
 }
 
 func (m *modelRun) cancel(d *modelDeferred) {
-	if d.called {
-		if d.waiting != nil {
-			m.cancel(d.waiting)
+	// A fired Deferred passes the cancel to the one it waits on; Deferreds
+	// waiting on each other in a cycle cancel nothing.
+	seen := map[*modelDeferred]bool{}
+	for d.called {
+		seen[d] = true
+		if d = d.waiting; d == nil || seen[d] {
+			return
 		}
-		return
 	}
 	switch d.canceller {
 	case cancNone:
