@@ -102,6 +102,9 @@ func SpawnProcess(r *reactor.Reactor, proto ProcessProtocol, executable string, 
 
 	// Pipes: the parent's ends are non-blocking, the child's blocking; all
 	// are close-on-exec, so only what Files names reaches the child.
+	// ForkExec closes child fds 0..2 that Files does not cover; any other
+	// descriptor reaches the child only if it lacks close-on-exec, which
+	// every descriptor Go opens has.
 	var files []uintptr
 	if len(plan) > 0 {
 		files = make([]uintptr, plan[len(plan)-1].childFD+1)

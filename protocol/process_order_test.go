@@ -90,10 +90,11 @@ func TestProcess_EventOrder_P10(t *testing.T) {
 			},
 		},
 		{
-			// A child with no descriptors at all (an empty, non-nil childFDs).
+			// A child with no descriptors at all (an empty, non-nil childFDs):
+			// not even the parent's stdio leaks in (P-06).
 			name: "no pipes",
 			exe:  "sh",
-			args: sh("exit 0"),
+			args: sh("command exec 3<&0 && exit 10; command exec 3>&1 && exit 11; command exec 3>&2 && exit 12; exit 0"),
 			want: []string{"connectionMade", "exited:ProcessDone(status=0)", "ended:ProcessDone(status=0)"},
 		},
 	}
