@@ -53,6 +53,10 @@ type Deferred struct {
 	// cancelOnly marks a Deferred whose Cancel runs the canceller and nothing
 	// else (DeferredList: it cancels its members and fires when they do).
 	cancelOnly bool
+	// cancelling is set while the canceller runs, so that a Cancel reaching
+	// this Deferred again from inside it (a DeferredList whose member waits
+	// on the list) does not recurse forever.
+	cancelling bool
 	canceller  func(*Deferred)
 	chainedTo  *Deferred // the Deferred this one waits on (D-09, D-14)
 
@@ -206,8 +210,8 @@ func (d *Deferred) Unpause() {
 // (where Twisted recurses until RecursionError), it does nothing.
 func (d *Deferred) Cancel() {
 	t := d.cancelTarget()
-	if t == nil {
-		return
+	if t == nil || t.cancelling {
+		return // nothing to cancel, or a canceller cancelling its own Deferred again
 	}
 	if t.canceller != nil {
 		t.callCanceller()
@@ -242,7 +246,9 @@ func (d *Deferred) cancelTarget() *Deferred {
 // callCanceller runs the canceller, turning a panic into an error result if
 // the canceller did not fire the Deferred itself.
 func (d *Deferred) callCanceller() {
+	d.cancelling = true
 	defer func() {
+		d.cancelling = false
 		if v := recover(); v != nil && !d.called {
 			_ = d.start(failureFromPanic(v))
 		}

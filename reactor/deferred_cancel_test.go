@@ -117,6 +117,33 @@ func TestDeferred_CancelOnWaitingCycle_D14(t *testing.T) {
 	}
 }
 
+// D-13, D-18: a canceller that reaches its own Deferred's Cancel again -
+// directly, or through a DeferredList whose member waits on the list - runs
+// once; the Deferred then errbacks as usual (Twisted recurses forever).
+func TestDeferred_ReentrantCancel_D13_D18(t *testing.T) {
+	calls := 0
+	var d *Deferred
+	d = NewDeferred(func(*Deferred) { calls++; d.Cancel() })
+	ev := outcome(d)
+	d.Cancel()
+	if calls != 1 || len(*ev) != 1 || (*ev)[0] != "errback CancelledError" {
+		t.Errorf("canceller ran %d times; outcome %v", calls, *ev)
+	}
+
+	var list *Deferred
+	member := NewDeferred(nil)
+	member.AddCallback(func(any) (any, error) { return list, nil }) // before the list's own pair
+	list = DeferredList([]*Deferred{member}, DLOptions{})
+	_ = member.Callback(nil)
+	if member.Result() != list {
+		t.Fatalf("member does not wait on the list: %v", member.Result())
+	}
+	list.Cancel() // cancels member -> waits on list -> list's canceller again
+	if list.Called() {
+		t.Errorf("list fired with %v", list.Result())
+	}
+}
+
 // D-17 (E-08): AddTimeout with a Clock.
 func TestDeferred_AddTimeout_E08_D17(t *testing.T) {
 	t.Run("times out at 5s with DeferTimeoutError(5s), nothing left pending", func(t *testing.T) {
