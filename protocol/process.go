@@ -199,7 +199,10 @@ type SpawnOptions struct {
 	// ChildFDs maps each child fd to what it is connected to (Twisted's
 	// childFDs). nil means {0: ChildFDWrite, 1: ChildFDRead, 2: ChildFDRead};
 	// a non-nil empty map gives the child no descriptors at all. Fds above 2
-	// are allowed. Every descriptor not named is closed in the child.
+	// are allowed. The child gets no other descriptor of the parent's, except
+	// one the program holds without close-on-exec (Go never opens such; one
+	// inherited from the program's own parent would pass), which Twisted
+	// would close too.
 	ChildFDs map[int]ChildFD
 	// Credential runs the child as another user and group (Twisted's uid
 	// and gid); nil keeps the parent's.
