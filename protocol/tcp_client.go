@@ -132,7 +132,7 @@ func (c *Connector) Connect() error {
 	t.start()
 	if c.timeout > 0 {
 		c.timeoutCall = c.r.CallLater(c.timeout, func() {
-			t.failIfNotConnected(&reactor.TimeoutError{})
+			t.failIfNotConnected(&reactor.TimeoutError{Msg: t.dest()})
 		})
 	}
 	c.factory.StartedConnecting(c)
@@ -149,7 +149,7 @@ func (c *Connector) StopConnecting() error {
 	c.state = StateDisconnected
 	t := c.transport
 	c.transport = nil
-	t.failIfNotConnected(&reactor.ConnectError{OSError: ErrUserStopped})
+	t.failIfNotConnected(&reactor.ConnectError{OSError: ErrUserStopped, Msg: t.dest()})
 	return nil
 }
 
@@ -211,7 +211,7 @@ func (t *TCPConnection) start() {
 		return
 	}
 	if c.host == "" {
-		t.failSoon(&reactor.ConnectError{OSError: errors.New("empty host name")})
+		t.failSoon(&reactor.ConnectError{OSError: errors.New("empty host name"), Msg: t.dest()})
 		return
 	}
 	// A name: resolve it without blocking the reactor, as Twisted's
@@ -229,7 +229,7 @@ func (t *TCPConnection) start() {
 				if err == nil {
 					err = fmt.Errorf("no address for %q", host)
 				}
-				t.failIfNotConnected(&reactor.ConnectError{OSError: err, Msg: "lookup " + host})
+				t.failIfNotConnected(&reactor.ConnectError{OSError: err, Msg: t.dest()})
 				return
 			}
 			t.prepare(pickAddr(addrs))
@@ -256,13 +256,13 @@ func (t *TCPConnection) prepare(ip netip.Addr) {
 	c := t.connector
 	sa, err := sockaddrOf(ip, c.port)
 	if err != nil {
-		t.failSoon(&reactor.ConnectError{OSError: err})
+		t.failSoon(&reactor.ConnectError{OSError: err, Msg: t.dest()})
 		return
 	}
 	t.peer = tcpAddrOf(sa)
 	fd, err := newStreamSocket(familyOf(ip))
 	if err != nil {
-		t.failSoon(&reactor.ConnectError{OSError: err, Msg: "socket"})
+		t.failSoon(&reactor.ConnectError{OSError: err, Msg: t.dest() + " (socket)"})
 		return
 	}
 	t.fd = fd
@@ -281,7 +281,7 @@ func (t *TCPConnection) prepare(ip netip.Addr) {
 			err = unix.Bind(fd, bsa)
 		}
 		if err != nil {
-			t.failSoon(&reactor.ConnectError{OSError: err, Msg: "bind"})
+			t.failSoon(&reactor.ConnectError{OSError: err, Msg: t.dest() + " (bind)"})
 			return
 		}
 	}
@@ -301,10 +301,13 @@ func (t *TCPConnection) connectNow(sa unix.Sockaddr) {
 	case nil, unix.EISCONN:
 		t.connectDone()
 	case unix.EINPROGRESS, unix.EALREADY, unix.EAGAIN:
-		t.startReading()
+		// Writable means connected or failed; a failure also raises
+		// EPOLLERR, which the reactor turns into ConnectionLost, where the
+		// socket error is read too. (Twisted also watches for readable,
+		// which tells nothing more and costs epoll_ctl calls.)
 		t.startWriting()
 	default:
-		t.failIfNotConnected(connectError(err))
+		t.failIfNotConnected(connectError(err, t.dest()))
 	}
 }
 
@@ -319,13 +322,25 @@ func (t *TCPConnection) doConnect() error {
 		err = unix.Errno(errno)
 	}
 	if err != nil {
-		t.failIfNotConnected(connectError(err))
+		t.failIfNotConnected(connectError(err, t.dest()))
 		return nil
 	}
-	t.stopReading()
+	t.startReading() // before stopWriting: one epoll_ctl each, no DEL+ADD
 	t.stopWriting()
 	t.connectDone()
 	return nil
+}
+
+// connectFailed ends an attempt the reactor dropped (an error or hang-up
+// on the socket): the socket error says why, when there is one.
+func (t *TCPConnection) connectFailed(reason *reactor.Failure) {
+	if t.fd >= 0 {
+		if errno, err := unix.GetsockoptInt(t.fd, unix.SOL_SOCKET, unix.SO_ERROR); err == nil && errno != 0 {
+			t.failIfNotConnected(connectError(unix.Errno(errno), t.dest()))
+			return
+		}
+	}
+	t.failIfNotConnected(&reactor.ConnectError{OSError: reason, Msg: t.dest()})
 }
 
 // connectDone ports _connectDone: build the protocol and connect it. A nil
@@ -340,6 +355,17 @@ func (t *TCPConnection) connectDone() {
 		return
 	}
 	t.makeConnection(p)
+}
+
+// dest names where a client connects to, for error messages.
+func (t *TCPConnection) dest() string {
+	if t.peer != nil {
+		return t.peer.String()
+	}
+	if c := t.connector; c != nil {
+		return net.JoinHostPort(c.host, strconv.Itoa(c.port))
+	}
+	return "?"
 }
 
 // failIfNotConnected ports failIfNotConnected: end an attempt that has not

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -113,6 +114,9 @@ func TestTCP_PeerResetMidStream_T06(t *testing.T) {
 			}
 			if !matched {
 				t.Errorf("reason %v does not wrap any of %v", server.reason, tc.errnoOK)
+			}
+			if !strings.Contains(server.reason.Error(), "TCP connection 127.0.0.1:") {
+				t.Errorf("reason %q does not name the connection", server.reason.Error())
 			}
 		})
 	}

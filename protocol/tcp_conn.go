@@ -219,7 +219,7 @@ func (c *TCPConnection) DoRead() error {
 		case isTemporary(err):
 			return nil
 		}
-		return connectionLostBy(err)
+		return c.lostBy(err)
 	}
 	data := s.buf[s.off : s.off+n : s.off+n]
 	switch {
@@ -376,7 +376,7 @@ func (c *TCPConnection) DoWrite() error {
 		return nil
 	}
 	if c.writeErr != nil {
-		return connectionLostBy(c.writeErr)
+		return c.lostBy(c.writeErr)
 	}
 	if c.Buffered() > 0 {
 		n, err := send(c.fd, c.wbuf[c.woff:])
@@ -384,7 +384,7 @@ func (c *TCPConnection) DoWrite() error {
 			if isTemporary(err) {
 				return nil
 			}
-			return connectionLostBy(err)
+			return c.lostBy(err)
 		}
 		c.woff += n
 	}
@@ -493,7 +493,7 @@ func (c *TCPConnection) AbortConnection() {
 // tells the connector. On a client still connecting it fails the attempt.
 func (c *TCPConnection) ConnectionLost(reason *reactor.Failure) {
 	if c.connecting {
-		c.failIfNotConnected(&reactor.ConnectError{OSError: reason})
+		c.connectFailed(reason)
 		return
 	}
 	if c.disconnected || c.fd < 0 {
@@ -507,7 +507,6 @@ func (c *TCPConnection) ConnectionLost(reason *reactor.Failure) {
 	}
 	c.stopReading()
 	c.stopWriting()
-	c.GetHost() // keep the address for String after close
 	closeSocket(c.fd, !errors.Is(reason, reactor.ErrConnectionAborted))
 	c.fd = -1
 	c.wbuf, c.woff = nil, 0

@@ -98,33 +98,38 @@ func closeSocket(fd int, orderly bool) {
 }
 
 // connectError ports error.getConnectError: the error a failed connect
-// reports, by errno.
-func connectError(err error) error {
+// reports, by errno. dest (host:port) goes in Msg, so the message names the
+// address.
+func connectError(err error, dest string) error {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		switch errno {
 		case unix.ECONNREFUSED:
-			return &reactor.ConnectionRefusedError{OSError: errno}
+			return &reactor.ConnectionRefusedError{OSError: errno, Msg: dest}
 		case unix.ETIMEDOUT:
-			return &reactor.TimeoutError{OSError: errno}
+			return &reactor.TimeoutError{OSError: errno, Msg: dest}
 		}
 	}
-	return &reactor.ConnectError{OSError: err}
+	return &reactor.ConnectError{OSError: err, Msg: dest}
 }
 
 // lostError is the reason a connection that broke reports (T-06): an
-// ErrConnectionLost that also matches the errno (ECONNRESET, EPIPE, ...).
-type lostError struct{ errno error }
+// ErrConnectionLost that also matches the errno (ECONNRESET, EPIPE, ...),
+// naming the connection.
+type lostError struct {
+	errno error
+	conn  string
+}
 
 func (e *lostError) Error() string {
-	return reactor.ErrConnectionLost.Error() + ": " + e.errno.Error()
+	return e.conn + ": " + reactor.ErrConnectionLost.Error() + ": " + e.errno.Error()
 }
 
 // Unwrap returns both the ErrConnectionLost kind and the errno, so
 // errors.Is matches either.
 func (e *lostError) Unwrap() []error { return []error{reactor.ErrConnectionLost, e.errno} }
 
-func connectionLostBy(err error) error { return &lostError{errno: err} }
+func (c *TCPConnection) lostBy(err error) error { return &lostError{errno: err, conn: c.String()} }
 
 // isTemporary reports the errnos after which a read, write or accept
 // should simply be retried on the next readiness.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -130,6 +131,9 @@ func TestClientCreator_RefusedConnection_T07_T09_T10(t *testing.T) {
 	}
 	if refused.OSError != syscall.ECONNREFUSED {
 		t.Errorf("OSError = %v, want ECONNREFUSED (111)", refused.OSError)
+	}
+	if want := "127.0.0.1:" + strconv.Itoa(port); !strings.Contains(got.Error(), want) {
+		t.Errorf("message %q does not name %s", got.Error(), want)
 	}
 }
 
