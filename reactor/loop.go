@@ -121,11 +121,13 @@ func (r *Reactor) CallFromThread(f func()) {
 		return
 	}
 	r.threadMu.Lock()
+	defer r.threadMu.Unlock()
 	wasEmpty := len(r.threadCalls) == 0
 	r.threadCalls = append(r.threadCalls, f)
-	closed := r.closed
-	r.threadMu.Unlock()
-	if wasEmpty && !closed {
+	if wasEmpty && !r.closed {
+		// Under the lock, so release cannot close the eventfd (whose number
+		// could then be reused by another file) between the check and the
+		// write, nor ensurePoller swap the poller. The write never blocks.
 		r.poller.wake()
 	}
 }

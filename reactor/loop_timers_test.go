@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -343,5 +344,41 @@ func TestReactor_PanicInThreadCallLogged_R10(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"callFromThread"}, log.whys()); diff != "" {
 		t.Errorf("logged (-want +got):\n%s", diff)
+	}
+}
+
+// CallFromThread racing with the reactor releasing its poller (Close,
+// as when Run returns) and reopening one (a later Iterate) neither races on
+// the poller nor writes to a closed eventfd; every call still runs.
+func TestReactor_CallFromThreadWhilePollerReleasedAndReopened_R10(t *testing.T) {
+	r, _ := newReactor(t)
+	const n = 300
+	var ran atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range n {
+			ack := make(chan struct{})
+			r.CallFromThread(func() { ran.Add(1); close(ack) })
+			<-ack // one at a time: each call finds the queue empty and wakes the loop
+		}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for k := 0; ; k++ {
+		select {
+		case <-done:
+			if got := ran.Load(); got != n {
+				t.Errorf("%d of %d thread calls ran", got, n)
+			}
+			return
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d thread calls ran", ran.Load(), n)
+		}
+		r.Iterate(50 * time.Microsecond)
+		if k%3 == 0 {
+			_ = r.Close()
+		}
 	}
 }
