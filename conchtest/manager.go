@@ -1,0 +1,369 @@
+package conchtest
+
+import (
+	"errors"
+	"syscall"
+	"time"
+
+	"github.com/braid-go/braid/protocol"
+	"github.com/braid-go/braid/reactor"
+)
+
+// faithfulRetry is Conch's fixed pause between refused connects (C-05).
+const faithfulRetry = 100 * time.Millisecond
+
+// ForwardingProcess ports Conch's ConchTestForwardingProcess: the
+// ProcessProtocol for a third-party process (socat, ssh -L, ...) that starts
+// a server on 127.0.0.1:Port. As soon as the process is spawned it tries to
+// connect there with a protocol.ForwardingPort carrying Data, retrying until
+// the port accepts; when that connection ends it keeps what came back in
+// Buffer, stops the process, and when the process has ended fires Deferred
+// with Buffer — once.
+//
+// With a zero Hardening it behaves exactly as Conch's helper (C-02..C-09):
+// every failed connect is retried 0.1 s later, forever; the stop is a "\x03"
+// byte on stdin, LoseConnection, and SIGKILL on the next reactor turn
+// (ProcessExitedAlready ignored); the process's exit reason is ignored and
+// Deferred fires with nil if the port never answered (C-15). Hardening turns
+// on the fixes of TWISTED_SEMANTICS.md W-09..W-14; see its fields.
+//
+// Set Deferred before spawning (Conch's execute does), or use Spawn, which
+// does it and makes the Deferred cancellable.
+type ForwardingProcess struct {
+	protocol.BaseProcessProtocol
+
+	// Port is where the process's server listens, on 127.0.0.1.
+	Port int
+	// Data is written to the server once connected; Conch's tests end it
+	// with "\n" so the echo server closes the connection.
+	Data []byte
+	// Deferred fires when the process has ended, with Buffer (nil when the
+	// port never accepted), or with an error in the hardened cases. It is
+	// taken when it fires (Conch's _getDeferred), so it fires once.
+	Deferred *reactor.Deferred
+	// Buffer is what the forwarding connection received; nil until that
+	// connection has ended.
+	Buffer []byte
+	// Hardening selects the behaviour beyond Conch's; the zero value is
+	// Conch's behaviour.
+	Hardening Hardening
+
+	// Stdout and Stderr keep the tail of the child's output when
+	// Hardening.KeepOutput is set (Stderr also for FailFast).
+	Stdout, Stderr *TailBuffer
+
+	// Timeline records when things happened, for reports and benchmarks.
+	Timeline Timeline
+
+	r          *reactor.Reactor
+	retry      *reactor.DelayedCall // the pending reconnect
+	connecting *reactor.Deferred    // the connect attempt in flight
+	deadline   *reactor.DelayedCall
+	grace      *reactor.DelayedCall
+	connected  bool  // the forwarding port has connected at least once
+	halted     bool  // retries were stopped on purpose (hardened end, failure, cancel)
+	failure    error // what the Deferred fails with when the process ends
+	stopping   bool  // the stop sequence has started
+	ended      bool  // ProcessEnded has been delivered
+	started    time.Time
+}
+
+// Timeline records a ForwardingProcess's progress.
+type Timeline struct {
+	// Attempts counts connect attempts to Port.
+	Attempts int
+	// Spawned is when ConnectionMade ran (inside SpawnProcess).
+	Spawned time.Time
+	// Connected is when the forwarding port's connection was made: the
+	// moment the server was found ready. Zero if it never was.
+	Connected time.Time
+	// Disconnected is when the forwarding connection ended.
+	Disconnected time.Time
+	// Ended is when ProcessEnded ran.
+	Ended time.Time
+	// Reason is the process's exit reason (ProcessDone or ProcessTerminated).
+	Reason *reactor.Failure
+}
+
+// Readiness is how long after the spawn the server's port accepted, or 0.
+func (t Timeline) Readiness() time.Duration {
+	if t.Connected.IsZero() {
+		return 0
+	}
+	return t.Connected.Sub(t.Spawned)
+}
+
+// NewForwardingProcess returns a ForwardingProcess for a server on
+// 127.0.0.1:port, driven by r (Conch's helper uses the global reactor).
+func NewForwardingProcess(r *reactor.Reactor, port int, data []byte) *ForwardingProcess {
+	return &ForwardingProcess{r: r, Port: port, Data: data}
+}
+
+// SetDeferred sets the Deferred to fire when the process has ended, as
+// Conch's execute does before spawning.
+func (p *ForwardingProcess) SetDeferred(d *reactor.Deferred) { p.Deferred = d }
+
+// Spawn creates a cancellable Deferred, sets it, and spawns the process
+// (protocol.SpawnProcess's arguments). Cancelling the Deferred stops the
+// retries and kills the process; the Deferred then fails with
+// reactor.ErrCancelledError. Hardening.StopGroup needs opts.NewProcessGroup;
+// Spawn sets it for you.
+func (p *ForwardingProcess) Spawn(executable string, args []string, opts protocol.SpawnOptions) (*reactor.Deferred, error) {
+	d := reactor.NewDeferred(func(*reactor.Deferred) { p.abort() })
+	p.Deferred = d
+	p.adjustSpawn(&opts)
+	if _, err := protocol.SpawnProcess(p.r, p, executable, args, opts); err != nil {
+		p.Deferred = nil
+		return nil, err
+	}
+	return d, nil
+}
+
+// adjustSpawn gives the child the process group that Hardening.StopGroup
+// signals. Spawn and SSHServer.Execute call it.
+func (p *ForwardingProcess) adjustSpawn(opts *protocol.SpawnOptions) {
+	if p.Hardening.StopGroup {
+		opts.NewProcessGroup = true
+	}
+}
+
+// takeDeferred ports _getDeferred: it returns the Deferred and forgets it,
+// so that nothing fires it twice.
+func (p *ForwardingProcess) takeDeferred() *reactor.Deferred {
+	d := p.Deferred
+	p.Deferred = nil
+	return d
+}
+
+// ConnectionMade ports connectionMade: the first connect attempt happens
+// here, inside SpawnProcess, usually before the server listens (C-03).
+func (p *ForwardingProcess) ConnectionMade() {
+	p.started = time.Now()
+	p.Timeline.Spawned = p.started
+	h := &p.Hardening
+	if h.FailFast || h.KeepOutput {
+		p.Stderr = NewTailBuffer(h.tailSize())
+	}
+	if h.KeepOutput {
+		p.Stdout = NewTailBuffer(h.tailSize())
+	}
+	if h.Deadline > 0 {
+		p.deadline = p.r.CallLater(h.Deadline, p.deadlinePassed)
+	}
+	p.connect()
+}
+
+// connect ports _connect (C-04): one attempt with a fresh ForwardingPort.
+func (p *ForwardingProcess) connect() {
+	p.retry = nil
+	p.Timeline.Attempts++
+	port := protocol.NewForwardingPort(p, p.Data)
+	cc := protocol.NewClientCreator(p.r, func() protocol.Protocol { return &timedPort{ForwardingPort: port, owner: p} })
+	d := cc.ConnectTCP("127.0.0.1", p.Port, protocol.DefaultConnectTimeout)
+	p.connecting = d
+	d.AddCallbacks(func(v any) (any, error) {
+		p.connecting = nil
+		return v, nil
+	}, p.connectFailed)
+}
+
+// connectFailed ports _ebConnect (C-05): faithful mode retries every 0.1 s
+// whatever the failure; hardened mode retries only refused connects, with
+// backoff, and only while the process runs.
+func (p *ForwardingProcess) connectFailed(f *reactor.Failure) (any, error) {
+	p.connecting = nil
+	if p.halted {
+		return nil, nil
+	}
+	h := &p.Hardening
+	if !h.Backoff {
+		p.retry = p.r.CallLater(faithfulRetry, p.connect)
+		return nil, nil
+	}
+	if p.ended || p.stopping {
+		return nil, nil
+	}
+	if !errors.Is(f, syscall.ECONNREFUSED) {
+		p.fail(&ConnectFailedError{Port: p.Port, Attempts: p.Timeline.Attempts, Err: f})
+		return nil, nil
+	}
+	p.retry = p.r.CallLater(h.nextRetry(time.Since(p.started)), p.connect)
+	return nil, nil
+}
+
+// timedPort notes in the owner's Timeline when the connection was made.
+type timedPort struct {
+	*protocol.ForwardingPort
+	owner *ForwardingProcess
+}
+
+func (t *timedPort) ConnectionMade() {
+	t.owner.portConnected()
+	t.ForwardingPort.ConnectionMade()
+}
+
+func (p *ForwardingProcess) portConnected() {
+	p.Timeline.Connected = time.Now()
+	p.connected = true
+	if p.deadline != nil {
+		_ = p.deadline.Cancel()
+		p.deadline = nil
+	}
+}
+
+// ForwardingPortDisconnected ports forwardingPortDisconnected (C-07): keep
+// what came back, then stop the process.
+func (p *ForwardingProcess) ForwardingPortDisconnected(buffer []byte) {
+	p.Timeline.Disconnected = time.Now()
+	p.Buffer = buffer
+	p.stop()
+}
+
+// stop begins the stop sequence. Faithful (C-07, C-08): "\x03" on stdin,
+// LoseConnection, and SIGKILL on the next turn. Hardened: see Hardening's
+// StopSignal, GracePeriod and StopGroup.
+func (p *ForwardingProcess) stop() {
+	p.stopping = true
+	h := &p.Hardening
+	if h.StopSignal == 0 {
+		p.Transport.Write([]byte{0x03})
+		p.Transport.LoseConnection()
+	} else {
+		p.signal(h.StopSignal)
+	}
+	if h.GracePeriod > 0 {
+		p.grace = p.r.CallLater(h.GracePeriod, p.reallyDie)
+		return
+	}
+	p.r.CallLater(0, p.reallyDie)
+}
+
+// reallyDie ports _reallyDie (C-08): SIGKILL, where "already exited" is fine.
+func (p *ForwardingProcess) reallyDie() {
+	p.grace = nil
+	p.signal("KILL")
+}
+
+func (p *ForwardingProcess) signal(sig any) {
+	var err error
+	if p.Hardening.StopGroup {
+		err = p.Transport.SignalProcessGroup(sig)
+	}
+	if !p.Hardening.StopGroup || errors.Is(err, protocol.ErrNoProcessGroup) {
+		err = p.Transport.SignalProcess(sig) // no group to stop: the child alone
+	}
+	if err != nil && !errors.Is(err, reactor.ErrProcessExitedAlready) {
+		p.r.LogError(reactor.NewFailure(err), "ForwardingProcess: stopping the process")
+	}
+}
+
+// OutReceived keeps stdout when Hardening.KeepOutput asks for it.
+func (p *ForwardingProcess) OutReceived(data []byte) {
+	if p.Stdout != nil {
+		p.Stdout.Write(data)
+	}
+}
+
+// ErrReceived keeps stderr when Hardening.FailFast or KeepOutput asks for it.
+func (p *ForwardingProcess) ErrReceived(data []byte) {
+	if p.Stderr != nil {
+		p.Stderr.Write(data)
+	}
+}
+
+// ProcessEnded ports processEnded (C-09): the Deferred fires with Buffer.
+// Conch ignores reason; so does faithful mode. With Hardening.FailFast a
+// process that ended before its port ever accepted fails the Deferred with
+// an *EndedEarlyError carrying reason and the tail of stderr.
+func (p *ForwardingProcess) ProcessEnded(reason *reactor.Failure) {
+	p.ended = true
+	p.Timeline.Ended = time.Now()
+	p.Timeline.Reason = reason
+	if p.Hardening.Backoff || p.Hardening.FailFast {
+		p.cancelPending() // W-09: no retries after the end
+	}
+	if p.deadline != nil {
+		_ = p.deadline.Cancel()
+		p.deadline = nil
+	}
+	if p.grace != nil {
+		_ = p.grace.Cancel()
+		p.grace = nil
+	}
+	if p.Hardening.FailFast && !p.connected && !p.stopping {
+		p.failure = &EndedEarlyError{Port: p.Port, Attempts: p.Timeline.Attempts, Reason: reason, Stderr: p.Stderr.Bytes()}
+	}
+	if p.failure != nil {
+		p.fireFailure()
+		return
+	}
+	d := p.takeDeferred()
+	if d == nil {
+		return // already fired (hardened error, or cancelled)
+	}
+	if p.Buffer == nil {
+		_ = d.Callback(nil) // Conch's None, not a typed nil slice
+		return
+	}
+	_ = d.Callback(p.Buffer)
+}
+
+// fail stops the process and makes its end fail the Deferred with err
+// instead of firing it with Buffer, so that the Deferred still fires only
+// once the process is gone.
+func (p *ForwardingProcess) fail(err error) {
+	p.cancelPending()
+	if p.failure == nil {
+		p.failure = err
+	}
+	if p.ended {
+		p.fireFailure()
+		return
+	}
+	if !p.stopping {
+		p.stopping = true
+		p.signal("KILL")
+	}
+}
+
+func (p *ForwardingProcess) fireFailure() {
+	if d := p.takeDeferred(); d != nil {
+		_ = d.Errback(p.failure)
+	}
+}
+
+// abort is the canceller Spawn installs: stop everything and kill the child.
+func (p *ForwardingProcess) abort() {
+	p.takeDeferred() // Cancel fires it with CancelledError
+	p.cancelPending()
+	if !p.ended && !p.stopping && p.Transport != nil {
+		p.stopping = true
+		p.signal("KILL")
+	}
+}
+
+// cancelPending stops the retry loop: the scheduled reconnect and the
+// attempt in flight.
+func (p *ForwardingProcess) cancelPending() {
+	p.halted = true
+	if p.retry != nil {
+		_ = p.retry.Cancel()
+		p.retry = nil
+	}
+	if p.deadline != nil {
+		_ = p.deadline.Cancel()
+		p.deadline = nil
+	}
+	if d := p.connecting; d != nil {
+		p.connecting = nil
+		d.Cancel()
+	}
+}
+
+func (p *ForwardingProcess) deadlinePassed() {
+	p.deadline = nil
+	if p.connected || p.ended {
+		return
+	}
+	p.fail(&DeadlineError{Port: p.Port, Deadline: p.Hardening.Deadline, Attempts: p.Timeline.Attempts})
+}
