@@ -231,6 +231,34 @@ func TestClientCreator_CancelAbortsAttempt_E17(t *testing.T) {
 	}
 }
 
+// Cancelling after the connection is made but before the Deferred has fired
+// (from ConnectionMade, T-08) drops the connection: the protocol sees it
+// made and lost, the Deferred fails with CancelledError — Twisted's "very
+// unlikely case" in ClientCreator's docstring.
+func TestClientCreator_CancelAfterConnect_T08(t *testing.T) {
+	r := tcpReactor(t)
+	var got any
+	var proto *tcpRecorder
+	tcpRun(t, r, 5*time.Second, func(stop func()) {
+		port := tcpListen(t, r, FactoryFor(func() Protocol { return &tcpEcho{} }))
+		var d *reactor.Deferred
+		d = NewClientCreator(r, func() Protocol {
+			proto = &tcpRecorder{
+				onMade: func(*tcpRecorder) { d.Cancel() },
+				onLost: func(*tcpRecorder) { port.StopListening(); stop() },
+			}
+			return proto
+		}).ConnectTCP("127.0.0.1", tcpPortOf(port), 0)
+		d.AddBoth(func(v any) (any, error) { got = v; return nil, nil })
+	})
+	if f, ok := got.(*reactor.Failure); !ok || !errors.Is(f, reactor.ErrCancelledError) {
+		t.Errorf("Deferred result %v, want CancelledError", got)
+	}
+	if diff := cmp.Diff([]string{"made", "lost:done"}, proto.events); diff != "" {
+		t.Errorf("protocol events (-want +got):\n%s", diff)
+	}
+}
+
 // T-04: a port in use, or a bad interface, fails synchronously with
 // *CannotListenError naming interface and port.
 func TestListenTCP_CannotListen_T04(t *testing.T) {

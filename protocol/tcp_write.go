@@ -1,0 +1,278 @@
+package protocol
+
+import (
+	"net"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/braid-go/braid/reactor"
+)
+
+// The writing half of TCPConnection: Twisted's FileDescriptor buffer, its
+// producer/consumer flow control, and the socket options.
+
+// Write ports write: data is copied and queued, and sent when the socket is
+// writable (T-05). It never blocks and never fails; a broken connection is
+// reported through ConnectionLost. Writes after the connection has ended,
+// or after LoseWriteConnection completed, are dropped, as in Twisted.
+func (c *TCPConnection) Write(data []byte) {
+	if !c.connected || c.writeDisconnected || len(data) == 0 {
+		return
+	}
+	wasEmpty := len(c.wbuf) == c.woff
+	if wasEmpty && c.WriteThrough && c.writeErr == nil {
+		n, err := send(c.fd, data)
+		if err == nil && n == len(data) {
+			return
+		}
+		if err != nil && !isTemporary(err) {
+			// Report it from DoWrite, on the next pass, as Twisted would:
+			// a protocol is never told ConnectionLost from inside Write.
+			c.writeErr = err
+			c.startWriting()
+			return
+		}
+		data = data[n:]
+	}
+	c.wbuf = append(c.wbuf, data...)
+	c.maybePauseProducer()
+	if wasEmpty {
+		c.startWriting()
+	}
+}
+
+// WriteSequence ports writeSequence: Write for each slice, in order (with
+// WriteThrough, one sendmsg(2) for all of them).
+func (c *TCPConnection) WriteSequence(data [][]byte) {
+	if !c.connected || c.writeDisconnected || len(data) == 0 {
+		return
+	}
+	wasEmpty := len(c.wbuf) == c.woff
+	skip := 0 // bytes already sent by write-through
+	if wasEmpty && c.WriteThrough && c.writeErr == nil {
+		total := 0
+		for _, d := range data {
+			total += len(d)
+		}
+		if total == 0 {
+			return
+		}
+		n, err := unix.SendmsgBuffers(c.fd, data, nil, nil, unix.MSG_NOSIGNAL)
+		if err == nil && n == total {
+			return
+		}
+		if err != nil && !isTemporary(err) {
+			c.writeErr = err
+			c.startWriting()
+			return
+		}
+		skip = n
+	}
+	for _, d := range data {
+		if skip >= len(d) {
+			skip -= len(d)
+			continue
+		}
+		c.wbuf = append(c.wbuf, d[skip:]...)
+		skip = 0
+	}
+	if len(c.wbuf) == c.woff {
+		return
+	}
+	c.maybePauseProducer()
+	if wasEmpty {
+		c.startWriting()
+	}
+}
+
+// Buffered returns the number of bytes written but not yet handed to the
+// kernel (Twisted keeps this in dataBuffer and _tempDataBuffer).
+func (c *TCPConnection) Buffered() int { return len(c.wbuf) - c.woff }
+
+func (c *TCPConnection) bufferSize() int {
+	if c.BufferSize > 0 {
+		return c.BufferSize
+	}
+	return DefaultBufferSize
+}
+
+// maybePauseProducer ports _maybePauseProducer.
+func (c *TCPConnection) maybePauseProducer() {
+	if c.producer != nil && c.streaming && c.Buffered() > c.bufferSize() {
+		c.producerPaused = true
+		c.producer.(PushProducer).PauseProducing()
+	}
+}
+
+// DoWrite is called by the reactor when the socket is writable. It sends
+// what is queued; once the queue is empty it resumes a paused producer, or
+// finishes a LoseConnection (ConnectionDone) or a LoseWriteConnection.
+func (c *TCPConnection) DoWrite() error {
+	if c.connecting {
+		return c.doConnect()
+	}
+	if c.aborting || c.fd < 0 {
+		return nil
+	}
+	if c.writeErr != nil {
+		return c.lostBy(c.writeErr)
+	}
+	if c.Buffered() > 0 {
+		n, err := send(c.fd, c.wbuf[c.woff:])
+		if err != nil {
+			if isTemporary(err) {
+				return nil
+			}
+			return c.lostBy(err)
+		}
+		c.woff += n
+	}
+	if c.Buffered() > 0 {
+		c.compact()
+		return nil
+	}
+	c.resetBuffer()
+	c.stopWriting()
+	switch {
+	case c.producer != nil && (!c.streaming || c.producerPaused):
+		c.producerPaused = false
+		c.producer.ResumeProducing()
+	case c.disconnecting:
+		return reactor.ErrConnectionDone
+	case c.writeDisconnecting && !c.writeDisconnected:
+		c.writeDisconnected = true
+		c.closeWriteConnection()
+	}
+	return nil
+}
+
+// maxKeptBuffer is the largest write buffer kept for reuse once drained, so
+// that an idle connection that once wrote a lot does not pin the memory.
+const maxKeptBuffer = 128 << 10
+
+func (c *TCPConnection) resetBuffer() {
+	if cap(c.wbuf) > maxKeptBuffer {
+		c.wbuf = nil
+	} else {
+		c.wbuf = c.wbuf[:0]
+	}
+	c.woff = 0
+}
+
+// compact moves the unsent tail to the front once the sent head is the
+// larger part, so the buffer does not grow while the peer keeps up.
+func (c *TCPConnection) compact() {
+	if c.woff > len(c.wbuf)/2 {
+		n := copy(c.wbuf, c.wbuf[c.woff:])
+		c.wbuf = c.wbuf[:n]
+		c.woff = 0
+	}
+}
+
+// closeWriteConnection shuts down the writing side and tells a
+// HalfCloseableProtocol. A panic there drops the connection, as in Twisted.
+func (c *TCPConnection) closeWriteConnection() {
+	_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+	if hc, ok := c.proto.(HalfCloseableProtocol); ok {
+		if f := c.protect(hc.WriteConnectionLost, "writeConnectionLost"); f != nil {
+			c.ConnectionLost(f)
+		}
+	}
+}
+
+// RegisterProducer ports registerProducer (see Consumer). On a connection
+// that has already ended, the producer is stopped at once.
+func (c *TCPConnection) RegisterProducer(p Producer, streaming bool) error {
+	if c.producer != nil {
+		return ErrProducerRegistered
+	}
+	if streaming {
+		if _, ok := p.(PushProducer); !ok {
+			return ErrNotPushProducer
+		}
+	}
+	if c.disconnected {
+		p.StopProducing()
+		return nil
+	}
+	c.producer = p
+	c.streaming = streaming
+	c.producerPaused = false
+	if !streaming {
+		p.ResumeProducing()
+	}
+	return nil
+}
+
+// UnregisterProducer ports unregisterProducer. If LoseConnection (or, in
+// braid, LoseWriteConnection) is waiting, it goes ahead.
+func (c *TCPConnection) UnregisterProducer() {
+	c.producer = nil
+	if c.connected && (c.disconnecting || c.writeDisconnecting && !c.writeDisconnected) {
+		c.startWriting()
+	}
+}
+
+// PauseProducing ports pauseProducing: stop reading from the socket, so
+// the peer is slowed down by TCP's own flow control.
+func (c *TCPConnection) PauseProducing() {
+	if c.fd >= 0 && !c.connecting {
+		c.stopReading()
+	}
+}
+
+// ResumeProducing ports resumeProducing: read again, unless the connection
+// is closing or its read side has ended.
+func (c *TCPConnection) ResumeProducing() {
+	if c.connected && !c.disconnecting && !c.readDisconnected && !c.aborting {
+		c.startReading()
+	}
+}
+
+// StopProducing ports stopProducing: LoseConnection.
+func (c *TCPConnection) StopProducing() { c.LoseConnection() }
+
+// GetTcpNoDelay ports getTcpNoDelay: whether Nagle's algorithm is off.
+func (c *TCPConnection) GetTcpNoDelay() (bool, error) {
+	return c.getBool(unix.IPPROTO_TCP, unix.TCP_NODELAY, "TCP_NODELAY")
+}
+
+// SetTcpNoDelay ports setTcpNoDelay: true turns Nagle's algorithm off.
+func (c *TCPConnection) SetTcpNoDelay(enabled bool) error {
+	return c.setBool(unix.IPPROTO_TCP, unix.TCP_NODELAY, enabled, "TCP_NODELAY")
+}
+
+// GetTcpKeepAlive ports getTcpKeepAlive.
+func (c *TCPConnection) GetTcpKeepAlive() (bool, error) {
+	return c.getBool(unix.SOL_SOCKET, unix.SO_KEEPALIVE, "SO_KEEPALIVE")
+}
+
+// SetTcpKeepAlive ports setTcpKeepAlive: true enables keep-alive probes.
+func (c *TCPConnection) SetTcpKeepAlive(enabled bool) error {
+	return c.setBool(unix.SOL_SOCKET, unix.SO_KEEPALIVE, enabled, "SO_KEEPALIVE")
+}
+
+func (c *TCPConnection) getBool(level, opt int, name string) (bool, error) {
+	if c.fd < 0 {
+		return false, &net.OpError{Op: "getsockopt " + name, Net: "tcp", Addr: c.GetPeer(), Err: reactor.ErrConnectionClosed}
+	}
+	v, err := unix.GetsockoptInt(c.fd, level, opt)
+	if err != nil {
+		return false, &net.OpError{Op: "getsockopt " + name, Net: "tcp", Addr: c.GetPeer(), Err: err}
+	}
+	return v != 0, nil
+}
+
+func (c *TCPConnection) setBool(level, opt int, enabled bool, name string) error {
+	if c.fd < 0 {
+		return &net.OpError{Op: "setsockopt " + name, Net: "tcp", Addr: c.GetPeer(), Err: reactor.ErrConnectionClosed}
+	}
+	v := 0
+	if enabled {
+		v = 1
+	}
+	if err := unix.SetsockoptInt(c.fd, level, opt, v); err != nil {
+		return &net.OpError{Op: "setsockopt " + name, Net: "tcp", Addr: c.GetPeer(), Err: err}
+	}
+	return nil
+}
