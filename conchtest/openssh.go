@@ -100,11 +100,11 @@ func StartSSHServer(r *reactor.Reactor, opts SSHServerOptions) *reactor.Deferred
 }
 
 func prepareSSHServer(r *reactor.Reactor, opts SSHServerOptions) (*SSHServer, error) {
-	sshd, err := findProgram("sshd", "openssh-server")
+	sshd, err := FindProgram("sshd", "openssh-server")
 	if err != nil {
 		return nil, err
 	}
-	keygen, err := findProgram("ssh-keygen", "openssh-client")
+	keygen, err := FindProgram("ssh-keygen", "openssh-client")
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +218,7 @@ func (s *SSHServer) command() (string, []string, error) {
 	if mode == SSHDDirect {
 		return s.sshd, append([]string{s.sshd}, sshdArgs...), nil
 	}
-	unshare, err := findProgram("unshare", "util-linux")
+	unshare, err := FindProgram("unshare", "util-linux")
 	if err != nil {
 		return "", nil, err
 	}
@@ -358,7 +358,7 @@ func (p *sshdProcess) ProcessEnded(reason *reactor.Failure) {
 // SSHServer): ed25519 keys, the server's real user, absolute paths, and
 // -oBatchMode=yes so that ssh never waits for a prompt.
 func (s *SSHServer) Execute(remoteCommand string, process DeferredProcess, sshArgs string) *reactor.Deferred {
-	ssh, err := findProgram("ssh", "openssh-client")
+	ssh, err := FindProgram("ssh", "openssh-client")
 	if err != nil {
 		return reactor.Fail(err)
 	}
@@ -409,9 +409,10 @@ func loginName(c *syscall.Credential) (string, error) {
 	return u.Username, nil
 }
 
-// findProgram looks for a program in PATH and the sbin directories, and
-// says which Debian package provides it when it is missing.
-func findProgram(name, pkg string) (string, error) {
+// FindProgram looks for a program in PATH and the sbin directories and
+// returns its absolute path; when it is missing, the *MissingProgramError
+// names the Debian package that provides it.
+func FindProgram(name, pkg string) (string, error) {
 	if p, err := exec.LookPath(name); err == nil {
 		return filepath.Abs(p)
 	}
