@@ -143,4 +143,3 @@ func (d *demo) report() {
 	fmt.Printf("process ended:  %v\n", tl.Reason)
 	fmt.Printf("total:          %v\n", time.Since(d.start).Round(time.Microsecond))
 }
-
