@@ -1,10 +1,14 @@
 package protocol
 
 import (
+	"errors"
 	"os/exec"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/braid-go/braid/reactor"
 )
@@ -122,4 +126,35 @@ func TestProcess_OtherChildrenNotReaped_W01(t *testing.T) {
 	}
 	h.noErrors()
 	base.check(t)
+}
+
+// W-01 (E-22): when something else reaps braid's child, Twisted waits for
+// ever; braid logs the theft and ends the process with an unknown status
+// (ProcessTerminated with ExitCode and Status -1), so nothing hangs.
+func TestProcess_ChildReapedElsewhereStillEnds_W01(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	p := h.stopOnEnd(newTrace())
+	var stolen error
+	p.onMade = func(p *traceProto) {
+		// As E-22: a blocking reap of our own child inside the callback.
+		var ws syscall.WaitStatus
+		_, stolen = syscall.Wait4(p.Transport.Pid(), &ws, 0, nil)
+	}
+	h.run(procTimeout, func() { h.spawn(p, "sleep", []string{"sleep", "0.2"}, inheritPath) })
+	if stolen != nil {
+		t.Fatalf("the thief's Wait4: %v", stolen)
+	}
+	want := []string{
+		"connectionMade", "lost:0", "lost:1", "lost:2",
+		"exited:ProcessTerminated(exitCode=-1, signal=0, status=-1)",
+		"ended:ProcessTerminated(exitCode=-1, signal=0, status=-1)",
+	}
+	if diff := cmp.Diff(want, p.trace()); diff != "" {
+		t.Errorf("trace (-want +got):\n%s", diff)
+	}
+	evs := h.errors()
+	if len(evs) != 1 || evs[0].Why != "reapProcess" || !errors.Is(evs[0].Failure, syscall.ECHILD) {
+		t.Errorf("logged %v, want one reapProcess error wrapping ECHILD", evs)
+	}
 }
