@@ -28,8 +28,12 @@ func NewForwardingPort(owner ForwardingPortOwner, data []byte) *ForwardingPort {
 	return &ForwardingPort{Owner: owner, Data: data}
 }
 
-// ConnectionMade empties the buffer and writes Data.
+// ConnectionMade empties the buffer and writes Data. DataReceived copies
+// what it gets, so the port lets a TCP transport reuse its read buffer.
 func (p *ForwardingPort) ConnectionMade() {
+	if c, ok := p.Transport.(*TCPConnection); ok {
+		c.ReuseReadBuffer = true
+	}
 	p.Buffer = []byte{}
 	p.Transport.Write(p.Data)
 }

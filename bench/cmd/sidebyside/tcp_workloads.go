@@ -1,0 +1,487 @@
+package main
+
+// The tcp group (issue 4): one-connection echo throughput, connection churn,
+// and a port forwarder's throughput — braid beside Twisted
+// (bench/twisted/tcp_*.py), goroutine-per-connection net code, and socat.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"strconv"
+	"time"
+
+	"github.com/braid-go/braid/protocol"
+	"github.com/braid-go/braid/reactor"
+)
+
+const tcpChunk = 64 << 10
+
+func init() {
+	register(Workload{
+		Group:   "tcp",
+		Name:    "echo: 64 KiB written and echoed back, one connection",
+		Unit:    "round trip",
+		N:       1000,
+		Bytes:   tcpChunk,
+		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, false) },
+		PlainGo: goEcho,
+		Twisted: []string{"tcp_echo.py", "-size", strconv.Itoa(tcpChunk)},
+		Note: "client and echo server on one reactor (braid, Twisted) or a goroutine each (plain Go: net.Conn, io.Copy); " +
+			"the client writes 64 KiB and waits for all of it to come back. braid with its defaults: each DataReceived " +
+			"gets memory of its own, writes wait for the next reactor pass (Twisted's behaviour).",
+	})
+	register(Workload{
+		Group:   "tcp",
+		Name:    "echo: the same, braid tuned (ReuseReadBuffer, WriteThrough)",
+		Unit:    "round trip",
+		N:       1000,
+		Bytes:   tcpChunk,
+		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, true) },
+		PlainGo: goEcho,
+		Note: "both braid ends set TCPConnection.ReuseReadBuffer (the protocol does not keep read slices) and " +
+			"WriteThrough (write to the kernel at once when nothing is queued), what net.Conn code does.",
+	})
+	register(Workload{
+		Group:   "tcp",
+		Name:    "churn: connect, 1 byte each way, close",
+		Unit:    "connection",
+		N:       500,
+		Braid:   func(n int) (time.Duration, error) { return braidChurn(n, false) },
+		PlainGo: goChurn,
+		Twisted: []string{"tcp_churn.py"},
+		Note: "one connection at a time: the client connects, writes one byte, reads the echo and closes; its " +
+			"ConnectionLost (plain Go: Close) starts the next. Server and client in one process; braid defaults.",
+	})
+	register(Workload{
+		Group:   "tcp",
+		Name:    "churn: the same, braid tuned (WriteThrough)",
+		Unit:    "connection",
+		N:       500,
+		Braid:   func(n int) (time.Duration, error) { return braidChurn(n, true) },
+		PlainGo: goChurn,
+		Note:    "both braid ends write through: the one-byte writes skip the epoll round trip.",
+	})
+	register(Workload{
+		Group:     "tcp",
+		Name:      "forward: bulk data through a port forwarder",
+		Unit:      "64 KiB",
+		N:         512,
+		Bytes:     tcpChunk,
+		Braid:     braidForward,
+		PlainGo:   goForward,
+		Twisted:   []string{"tcp_forward.py", "-size", strconv.Itoa(tcpChunk)},
+		Other:     func(n int) (time.Duration, error) { return socatForward(n, "-b65536") },
+		OtherName: "socat -b65536",
+		Note: "a Go client writes 32 MiB into the forwarder, which relays it to a Go sink; time from connect until the " +
+			"sink has every byte. braid: ListenForward on its own reactor goroutine; Twisted: portforward.ProxyFactory " +
+			"(its client and sink are Python threads on blocking sockets); plain Go: accept, dial, two io.Copy " +
+			"goroutines (which splice(2) on Linux); socat: `socat -b65536 TCP-LISTEN:…,fork TCP:…` in its own process, " +
+			"reading 64 KiB at a time as braid does.",
+	})
+	register(Workload{
+		Group:     "tcp",
+		Name:      "forward: the same, socat with its default 8 KiB buffer",
+		Unit:      "64 KiB",
+		N:         512,
+		Bytes:     tcpChunk,
+		Braid:     braidForward,
+		Other:     func(n int) (time.Duration, error) { return socatForward(n) },
+		OtherName: "socat",
+		Note:      "as above; socat without -b, as one usually runs it.",
+	})
+}
+
+// benchEchoServer writes back what it receives.
+type benchEchoServer struct {
+	protocol.BaseProtocol
+	tuned bool
+}
+
+func (e *benchEchoServer) ConnectionMade() {
+	if e.tuned {
+		tuneTCP(e.Transport)
+	}
+}
+
+func (e *benchEchoServer) DataReceived(b []byte) { e.Transport.Write(b) }
+
+func tuneTCP(t protocol.Transport) {
+	c := t.(*protocol.TCPConnection)
+	c.ReuseReadBuffer = true
+	c.WriteThrough = true
+}
+
+// benchEchoClient writes a chunk, waits for it to come back, n times.
+type benchEchoClient struct {
+	protocol.BaseProtocol
+	chunk []byte
+	n     int
+	got   int
+	tuned bool
+	t0    time.Time
+	done  func(time.Duration)
+}
+
+func (c *benchEchoClient) ConnectionMade() {
+	if c.tuned {
+		tuneTCP(c.Transport)
+	}
+	c.t0 = time.Now()
+	c.Transport.Write(c.chunk)
+}
+
+func (c *benchEchoClient) DataReceived(b []byte) {
+	c.got += len(b)
+	if c.got < len(c.chunk) {
+		return
+	}
+	c.got -= len(c.chunk)
+	if c.n--; c.n > 0 {
+		c.Transport.Write(c.chunk)
+		return
+	}
+	el := time.Since(c.t0)
+	c.Transport.LoseConnection()
+	c.done(el)
+}
+
+// benchFailFactory reports a failed connect.
+type benchFailFactory struct {
+	protocol.BaseClientFactory
+	failed *error
+}
+
+func (f *benchFailFactory) ClientConnectionFailed(c *protocol.Connector, reason *reactor.Failure) {
+	*f.failed = reason
+}
+
+// braidEcho mirrors tcp_echo.py: echo server and client on one reactor.
+func braidEcho(n int, tuned bool) (time.Duration, error) {
+	var failed error
+	el, err := runOnReactor(func(r *reactor.Reactor, stop func(time.Duration)) {
+		port, err := protocol.ListenTCP(r, 0, protocol.FactoryFor(func() protocol.Protocol {
+			return &benchEchoServer{tuned: tuned}
+		}), 0, "127.0.0.1")
+		if err != nil {
+			failed = err
+			stop(0)
+			return
+		}
+		cf := &benchFailFactory{failed: &failed}
+		cf.Protocol = func() protocol.Protocol {
+			return &benchEchoClient{chunk: make([]byte, tcpChunk), n: n, tuned: tuned, done: func(d time.Duration) {
+				port.StopListening()
+				stop(d)
+			}}
+		}
+		protocol.ConnectTCP(r, "127.0.0.1", port.GetHost().(*net.TCPAddr).Port, cf, 0)
+	})
+	return el, errors.Join(err, failed)
+}
+
+// goEchoServer serves every connection with io.Copy on its own goroutine.
+func goEchoServer() (net.Listener, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(c, c); c.Close() }()
+		}
+	}()
+	return l, nil
+}
+
+func goEcho(n int) (time.Duration, error) {
+	l, err := goEchoServer()
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	chunk, buf := make([]byte, tcpChunk), make([]byte, tcpChunk)
+	t0 := time.Now()
+	for range n {
+		if _, err := c.Write(chunk); err != nil {
+			return 0, err
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(t0), nil
+}
+
+// benchChurnClient writes a byte, closes on the echo, and starts the next
+// connection from ConnectionLost.
+type benchChurnClient struct {
+	protocol.BaseProtocol
+	tuned bool
+	next  func()
+}
+
+func (c *benchChurnClient) ConnectionMade() {
+	if c.tuned {
+		tuneTCP(c.Transport)
+	}
+	c.Transport.Write([]byte{'x'})
+}
+func (c *benchChurnClient) DataReceived([]byte)                 { c.Transport.LoseConnection() }
+func (c *benchChurnClient) ConnectionLost(why *reactor.Failure) { c.next() }
+
+// braidChurn mirrors tcp_churn.py.
+func braidChurn(n int, tuned bool) (time.Duration, error) {
+	var failed error
+	el, err := runOnReactor(func(r *reactor.Reactor, stop func(time.Duration)) {
+		port, err := protocol.ListenTCP(r, 0, protocol.FactoryFor(func() protocol.Protocol { return &benchEchoServer{tuned: tuned} }), 128, "127.0.0.1")
+		if err != nil {
+			failed = err
+			stop(0)
+			return
+		}
+		portNo := port.GetHost().(*net.TCPAddr).Port
+		cf := &benchFailFactory{failed: &failed}
+		left := n
+		t0 := time.Now()
+		next := func() {
+			if left == 0 || failed != nil {
+				el := time.Since(t0)
+				port.StopListening()
+				stop(el)
+				return
+			}
+			left--
+			protocol.ConnectTCP(r, "127.0.0.1", portNo, cf, 0)
+		}
+		cf.Protocol = func() protocol.Protocol { return &benchChurnClient{tuned: tuned, next: next} }
+		next()
+	})
+	return el, errors.Join(err, failed)
+}
+
+func goChurn(n int) (time.Duration, error) {
+	l, err := goEchoServer()
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	addr := l.Addr().String()
+	one := make([]byte, 1)
+	t0 := time.Now()
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := c.Write([]byte{'x'}); err != nil {
+			c.Close()
+			return 0, err
+		}
+		if _, err := io.ReadFull(c, one); err != nil {
+			c.Close()
+			return 0, err
+		}
+		c.Close()
+	}
+	return time.Since(t0), nil
+}
+
+// forwardSample sends n chunks through the forwarder at fwdAddr to the sink
+// listening on sink and returns the time from connect until the sink has
+// every byte.
+func forwardSample(n int, fwdAddr string, sink net.Listener) (time.Duration, error) {
+	total := int64(n) * tcpChunk
+	got := make(chan error, 1)
+	go func() {
+		for {
+			c, err := sink.Accept()
+			if err != nil {
+				got <- err
+				return
+			}
+			k, err := drain(c)
+			c.Close()
+			switch {
+			case k == 0 && err == nil:
+				continue // a probe connection (socat start-up), not the sample
+			case err == nil && k != total:
+				err = fmt.Errorf("sink got %d of %d bytes", k, total)
+			}
+			got <- err
+			return
+		}
+	}()
+	chunk := make([]byte, tcpChunk)
+	t0 := time.Now()
+	c, err := net.Dial("tcp", fwdAddr)
+	if err != nil {
+		sink.Close()
+		<-got
+		return 0, err
+	}
+	for i := 0; i < n && err == nil; i++ {
+		_, err = c.Write(chunk)
+	}
+	if err == nil {
+		err = c.(*net.TCPConn).CloseWrite() // the sink reads EOF through the forwarder
+	}
+	if err != nil {
+		c.Close()
+		sink.Close()
+		<-got
+		return 0, err
+	}
+	err = <-got
+	el := time.Since(t0)
+	c.Close()
+	return el, err
+}
+
+// drain reads c to EOF with a 64 KiB buffer and counts the bytes.
+func drain(c net.Conn) (int64, error) {
+	buf := make([]byte, tcpChunk)
+	var k int64
+	for {
+		m, err := c.Read(buf)
+		k += int64(m)
+		if err == io.EOF {
+			return k, nil
+		}
+		if err != nil {
+			return k, err
+		}
+	}
+}
+
+func braidForward(n int) (time.Duration, error) {
+	sink, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer sink.Close()
+	r, err := reactor.New()
+	if err != nil {
+		return 0, err
+	}
+	fwd, err := protocol.ListenForward(r, 0, "127.0.0.1", "127.0.0.1", sink.Addr().(*net.TCPAddr).Port)
+	if err != nil {
+		r.Close()
+		return 0, err
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- r.Run() }()
+	el, err := forwardSample(n, fwd.GetHost().String(), sink)
+	r.CallFromThread(func() { _ = r.Stop() })
+	return el, errors.Join(err, <-ran)
+}
+
+// goForwardServer is the forwarder a Go programmer writes: a goroutine per
+// direction, io.Copy, and CloseWrite to pass the end of the stream on.
+func goForwardServer(target string) (net.Listener, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		for {
+			in, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				out, err := net.Dial("tcp", target)
+				if err != nil {
+					in.Close()
+					return
+				}
+				pipe := func(dst, src net.Conn, done chan<- struct{}) {
+					_, _ = io.Copy(dst, src)
+					_ = dst.(*net.TCPConn).CloseWrite()
+					done <- struct{}{}
+				}
+				done := make(chan struct{}, 2)
+				go pipe(out, in, done)
+				go pipe(in, out, done)
+				<-done
+				<-done
+				in.Close()
+				out.Close()
+			}()
+		}
+	}()
+	return l, nil
+}
+
+func goForward(n int) (time.Duration, error) {
+	sink, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer sink.Close()
+	fwd, err := goForwardServer(sink.Addr().String())
+	if err != nil {
+		return 0, err
+	}
+	defer fwd.Close()
+	return forwardSample(n, fwd.Addr().String(), sink)
+}
+
+// socatForward runs `socat [opts] TCP-LISTEN:<port>,bind=127.0.0.1,reuseaddr,fork
+// TCP:127.0.0.1:<sink>` for the sample; fork so that the probe made while
+// waiting for it to listen does not use up its one connection.
+func socatForward(n int, opts ...string) (time.Duration, error) {
+	path, err := exec.LookPath("socat")
+	if err != nil {
+		return 0, fmt.Errorf("socat not installed (apt-get install socat): %w", err)
+	}
+	sink, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer sink.Close()
+	port, err := freeTCPPort()
+	if err != nil {
+		return 0, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	args := append(append([]string(nil), opts...), "TCP-LISTEN:"+strconv.Itoa(port)+",bind=127.0.0.1,reuseaddr,fork", "TCP:"+sink.Addr().String())
+	cmd := exec.Command(path, args...)
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("socat did not listen on %s: %w", addr, err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return forwardSample(n, addr, sink)
+}
+
+func freeTCPPort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
