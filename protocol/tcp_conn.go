@@ -278,7 +278,7 @@ func (c *TCPConnection) protect(f func(), why string) (failed *reactor.Failure) 
 // waits until it is unregistered (or, for a streaming producer, not
 // paused), as in Twisted. Calling it again does nothing.
 func (c *TCPConnection) LoseConnection() {
-	if !c.connected || c.disconnecting {
+	if !c.connected || c.disconnecting || c.aborting {
 		return
 	}
 	if c.writeDisconnected {
@@ -297,7 +297,7 @@ func (c *TCPConnection) LoseConnection() {
 // writing side is shut down (the peer reads EOF) while reading goes on; a
 // HalfCloseableProtocol then gets WriteConnectionLost.
 func (c *TCPConnection) LoseWriteConnection() {
-	if !c.connected || c.writeDisconnecting {
+	if !c.connected || c.writeDisconnecting || c.aborting {
 		return
 	}
 	c.writeDisconnecting = true

@@ -12,11 +12,13 @@ import (
 // producer/consumer flow control, and the socket options.
 
 // Write ports write: data is copied and queued, and sent when the socket is
-// writable (T-05). It never blocks and never fails; a broken connection is
-// reported through ConnectionLost. Writes after the connection has ended,
-// or after LoseWriteConnection completed, are dropped, as in Twisted.
+// writable (T-05; see WriteThrough). It never blocks and never fails; a
+// broken connection is reported through ConnectionLost. Writes after the
+// connection has ended, after LoseWriteConnection completed or after
+// AbortConnection are dropped (Twisted keeps the last kind in a buffer that
+// is never sent).
 func (c *TCPConnection) Write(data []byte) {
-	if !c.connected || c.writeDisconnected || len(data) == 0 {
+	if !c.connected || c.writeDisconnected || c.aborting || len(data) == 0 {
 		return
 	}
 	wasEmpty := len(c.wbuf) == c.woff
@@ -44,7 +46,7 @@ func (c *TCPConnection) Write(data []byte) {
 // WriteSequence ports writeSequence: Write for each slice, in order (with
 // WriteThrough, one sendmsg(2) for all of them).
 func (c *TCPConnection) WriteSequence(data [][]byte) {
-	if !c.connected || c.writeDisconnected || len(data) == 0 {
+	if !c.connected || c.writeDisconnected || c.aborting || len(data) == 0 {
 		return
 	}
 	wasEmpty := len(c.wbuf) == c.woff
