@@ -275,12 +275,13 @@ func (r *Reactor) disconnectAll() *Deferred {
 	return nil
 }
 
-// doIteration polls once (R-03 steps 6 and 7) and dispatches what is ready.
-func (r *Reactor) doIteration(timeout time.Duration) {
+// doIteration polls once (R-03 steps 6 and 7) and dispatches what is ready;
+// it reports whether any descriptor (not the wake-up eventfd) was handled.
+func (r *Reactor) doIteration(timeout time.Duration) (dispatched bool) {
 	evs, err := r.poller.wait(timeout)
 	if err != nil {
 		r.LogError(NewFailure(fmt.Errorf("reactor: epoll_wait: %w", err)), "poll")
-		return
+		return false
 	}
 	for _, ev := range evs {
 		fd := int(ev.Fd)
@@ -293,7 +294,9 @@ func (r *Reactor) doIteration(timeout time.Duration) {
 			continue // removed (or replaced) earlier in this turn
 		}
 		r.dispatch(e, ev.Events)
+		dispatched = true
 	}
+	return dispatched
 }
 
 // dispatch ports _doReadOrWrite: a hang-up with nothing left to read ends
