@@ -206,7 +206,13 @@ func goEcho(n int) (time.Duration, error) {
 		return 0, err
 	}
 	defer l.Close()
-	c, err := net.Dial("tcp", l.Addr().String())
+	return echoClient(n, l.Addr().String())
+}
+
+// echoClient is the client every echo server is timed with: one net.Conn,
+// 64 KiB written, then read back in full, n times.
+func echoClient(n int, addr string) (time.Duration, error) {
+	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return 0, err
 	}
