@@ -437,3 +437,75 @@ type tcpFailFactory struct {
 func (f *tcpFailFactory) ClientConnectionFailed(c *Connector, reason *reactor.Failure) {
 	f.onFail(reason)
 }
+
+// tcpRetryFactory reconnects from ClientConnectionFailed until tries run
+// out, recording the factory's start and stop (T-03 for connectors).
+type tcpRetryFactory struct {
+	BaseClientFactory
+	tries int
+	trace []string
+	done  func()
+}
+
+func (f *tcpRetryFactory) StartFactory() { f.trace = append(f.trace, "startFactory") }
+func (f *tcpRetryFactory) StopFactory()  { f.trace = append(f.trace, "stopFactory") }
+func (f *tcpRetryFactory) StartedConnecting(c *Connector) {
+	f.trace = append(f.trace, "startedConnecting "+string(c.State()))
+}
+func (f *tcpRetryFactory) ClientConnectionFailed(c *Connector, reason *reactor.Failure) {
+	f.trace = append(f.trace, "failed "+string(c.State()))
+	if f.tries--; f.tries > 0 {
+		if err := c.Connect(); err != nil {
+			f.trace = append(f.trace, "connect: "+err.Error())
+		}
+		return
+	}
+	f.done()
+}
+
+// A connector may Connect again from ClientConnectionFailed; the factory is
+// started once and stopped once, after the last failure (T-03). Connect on
+// a connector that is connecting is refused.
+func TestConnector_ReconnectFromClientConnectionFailed_T03(t *testing.T) {
+	r := tcpReactor(t)
+	f := &tcpRetryFactory{tries: 3}
+	f.Protocol = func() Protocol { return &tcpRecorder{} }
+	var again error
+	tcpRun(t, r, 5*time.Second, func(stop func()) {
+		f.done = func() { r.CallLater(0, stop) }
+		c := ConnectTCP(r, "127.0.0.1", tcpFreePort(t), f, 0)
+		again = c.Connect()
+	})
+	want := []string{
+		"startFactory", "startedConnecting connecting",
+		"failed disconnected", "startedConnecting connecting",
+		"failed disconnected", "startedConnecting connecting",
+		"failed disconnected", "stopFactory",
+	}
+	if diff := cmp.Diff(want, f.trace); diff != "" {
+		t.Errorf("trace (-want +got):\n%s", diff)
+	}
+	if again != ErrAlreadyConnecting {
+		t.Errorf("Connect while connecting: %v, want ErrAlreadyConnecting", again)
+	}
+}
+
+// WithBindAddress binds the client socket before connecting.
+func TestConnectTCP_BindAddress(t *testing.T) {
+	r := tcpReactor(t)
+	bindPort := tcpFreePort(t)
+	var host net.Addr
+	tcpRun(t, r, 5*time.Second, func(stop func()) {
+		port := tcpListen(t, r, FactoryFor(func() Protocol { return &tcpEcho{} }))
+		cf := ClientFactoryFor(func() Protocol {
+			return &tcpRecorder{onMade: func(p *tcpRecorder) {
+				host = p.Transport.GetHost()
+				p.Transport.LoseConnection()
+			}, onLost: func(*tcpRecorder) { port.StopListening(); stop() }}
+		})
+		ConnectTCP(r, "127.0.0.1", tcpPortOf(port), cf, 0, WithBindAddress("127.0.0.1", bindPort))
+	})
+	if want := "127.0.0.1:" + strconv.Itoa(bindPort); host == nil || host.String() != want {
+		t.Errorf("client bound to %v, want %s", host, want)
+	}
+}
