@@ -18,8 +18,11 @@ type ForwardingPortOwner interface {
 // can tell "connected, got nothing" (empty) from "never connected" (nil).
 type ForwardingPort struct {
 	BaseProtocol
-	Owner  ForwardingPortOwner
-	Data   []byte
+	// Owner is told the collected bytes when the connection ends.
+	Owner ForwardingPortOwner
+	// Data is written once connected.
+	Data []byte
+	// Buffer collects what is received: nil before ConnectionMade.
 	Buffer []byte
 }
 

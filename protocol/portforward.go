@@ -34,12 +34,20 @@ import (
 // use TCPConnection.ReuseReadBuffer; that changes nothing observable.
 type ProxyFactory struct {
 	BaseFactory
-	R              *reactor.Reactor
-	Host           string
-	Port           int
-	HalfClose      bool
-	WriteThrough   bool
-	ConnectTimeout time.Duration // for the outgoing connection; 0: 30 s
+	// R is the reactor the outgoing connections are made on (Twisted's
+	// ProxyServer.reactor).
+	R *reactor.Reactor
+	// Host and Port are the target every accepted connection is
+	// forwarded to.
+	Host string
+	Port int
+	// HalfClose relays a shut-down writing half instead of closing both
+	// connections at the first EOF (see above).
+	HalfClose bool
+	// WriteThrough sets TCPConnection.WriteThrough on both ends.
+	WriteThrough bool
+	// ConnectTimeout is the outgoing connect timeout; 0 means 30 s.
+	ConnectTimeout time.Duration
 }
 
 // NewProxyFactory ports ProxyFactory(host, port).

@@ -111,10 +111,13 @@ var ErrNotPushProducer = errors.New("a streaming producer must implement PushPro
 // If you drive a protocol by hand (a test with a fake transport), call the
 // package function MakeConnection rather than the method.
 type BaseProtocol struct {
+	// Transport is the connection, set by MakeConnection.
 	Transport Transport
+	// Connected becomes true in MakeConnection (Twisted's connected).
 	Connected bool
-	Factory   Factory
-	self      Protocol
+	// Factory is the factory that built the protocol, or nil.
+	Factory Factory
+	self    Protocol
 }
 
 // protocolBinder is promoted from BaseProtocol into every type embedding it.
@@ -187,10 +190,11 @@ type Factory interface {
 // NumPorts counts the ports and connectors using the factory: StartFactory
 // runs when it goes from 0 to 1, StopFactory when it returns to 0 (T-03).
 type BaseFactory struct {
-	// Protocol builds a protocol; nil makes BuildProtocol return nil (every
-	// connection is refused).
+	// Protocol builds a protocol; nil makes BuildProtocol return nil, so
+	// every connection is refused (Twisted fails an assertion instead).
 	Protocol func() Protocol
-	// NumPorts is Twisted's numPorts.
+	// NumPorts is Twisted's numPorts: how many ports and connectors use the
+	// factory now.
 	NumPorts int
 	self     Factory
 }
