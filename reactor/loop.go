@@ -5,6 +5,7 @@ import (
 	"os/signal"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -25,6 +26,11 @@ type Reactor struct {
 	threadCalls []func()
 	threadSpare []func()
 	closed      bool // poller released; guarded by threadMu for CallFromThread
+	// sleeping is set while the reactor goroutine is in, or about to enter,
+	// a blocking poll. CallFromThread writes the eventfd only then: a
+	// reactor that is awake sees the queue at its next pass anyway, and each
+	// write is a syscall plus, usually, a cross-CPU wake-up.
+	sleeping atomic.Bool
 
 	fds map[int]*fdEntry
 	gen uint32
@@ -124,7 +130,7 @@ func (r *Reactor) CallFromThread(f func()) {
 	defer r.threadMu.Unlock()
 	wasEmpty := len(r.threadCalls) == 0
 	r.threadCalls = append(r.threadCalls, f)
-	if wasEmpty && !r.closed {
+	if wasEmpty && !r.closed && r.sleeping.Load() {
 		// Under the lock, so release cannot close the eventfd (whose number
 		// could then be reused by another file) between the check and the
 		// write, nor ensurePoller swap the poller. The write never blocks.

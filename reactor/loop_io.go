@@ -278,7 +278,21 @@ func (r *Reactor) disconnectAll() *Deferred {
 // doIteration polls once (R-03 steps 6 and 7) and dispatches what is ready;
 // it reports whether any descriptor (not the wake-up eventfd) was handled.
 func (r *Reactor) doIteration(timeout time.Duration) (dispatched bool) {
+	if timeout != 0 {
+		// Announce the sleep, then look at the thread-call queue once more:
+		// a call queued before the announcement is seen here and the poll
+		// does not block; one queued after it finds sleeping set and writes
+		// the eventfd (CallFromThread).
+		r.sleeping.Store(true)
+		r.threadMu.Lock()
+		queued := len(r.threadCalls) > 0
+		r.threadMu.Unlock()
+		if queued {
+			timeout = 0
+		}
+	}
 	evs, err := r.poller.wait(timeout)
+	r.sleeping.Store(false)
 	if err != nil {
 		r.LogError(NewFailure(fmt.Errorf("reactor: epoll_wait: %w", err)), "poll")
 		return false
