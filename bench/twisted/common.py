@@ -40,7 +40,7 @@ def now_ns():
 
 def sample_sync(n, samples, body):
     """Time body(n) samples times after one warm-up; body runs n operations."""
-    body(max(1, n // 10))
+    body(n)
     out = []
     for _ in range(samples):
         t0 = now_ns()
@@ -49,7 +49,7 @@ def sample_sync(n, samples, body):
     return out
 
 
-def sample_in_reactor(n, samples, start):
+def sample_in_reactor(n, samples, start, install_signal_handlers=False):
     """Run samples inside the running reactor, one after another.
 
     start(n, done) begins one sample of n operations from inside the reactor
@@ -65,7 +65,7 @@ def sample_in_reactor(n, samples, start):
     def next_sample(first):
         try:
             if first:
-                start(max(1, n // 10), lambda _ns: next_sample(False))
+                start(n, lambda _ns: next_sample(False))
                 return
             if len(out) == samples:
                 reactor.stop()
@@ -81,7 +81,7 @@ def sample_in_reactor(n, samples, start):
         reactor.callLater(0, next_sample, False)
 
     reactor.callWhenRunning(next_sample, True)
-    reactor.run(installSignalHandlers=False)
+    reactor.run(installSignalHandlers=install_signal_handlers)
     if failure:
         raise failure[0]
     return out

@@ -113,4 +113,7 @@ def start(n, finished):
     one_run().addCallback(step).addErrback(fail)
 
 
-common.emit(common.sample_in_reactor(args.n, args.samples, start))
+# Processes are reaped from the SIGCHLD handler: run the reactor with signal
+# handlers on (common.sample_in_reactor turns them off, which would leave
+# socat unreaped and processEnded never called, P-21).
+common.emit(common.sample_in_reactor(args.n, args.samples, start, install_signal_handlers=True))

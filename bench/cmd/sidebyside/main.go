@@ -158,9 +158,11 @@ func run(cfg config, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// measure runs one workload: a warm-up of each Go contender, then the Go
-// contenders' samples interleaved (so drift on a shared machine hits them
-// alike), then the Twisted script.
+// measure runs one workload: a full-size warm-up sample of each Go
+// contender (the GC pacer and the heap need a few cycles to settle; shorter
+// warm-ups left the first samples of allocation-heavy rows twice as slow),
+// then the Go contenders' samples interleaved (so drift on a shared machine
+// hits them alike), then the Twisted script.
 func measure(w Workload, cfg config, tw twistedEnv, stderr io.Writer) result {
 	r := result{w: w}
 	type goContender struct {
@@ -174,7 +176,7 @@ func measure(w Workload, cfg config, tw twistedEnv, stderr io.Writer) result {
 			c.out.absent = true
 			continue
 		}
-		if _, err := timed(c.f, max(1, w.N/10), cfg.timeout); err != nil {
+		if _, err := timed(c.f, w.N, cfg.timeout); err != nil {
 			c.out.err = fmt.Errorf("%s warm-up: %w", c.name, err)
 		}
 	}
