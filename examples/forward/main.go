@@ -140,6 +140,10 @@ func (d *demo) report() {
 	fmt.Printf("mode:           %s\n", mode)
 	fmt.Printf("came back:      %q\n", d.result)
 	fmt.Printf("port ready:     after %v (%d connect attempts)\n", tl.Readiness().Round(time.Microsecond), tl.Attempts)
+	if !tl.Disconnected.IsZero() {
+		fmt.Printf("round trip:     %v (connected to echo back and closed)\n", tl.Disconnected.Sub(tl.Connected).Round(time.Microsecond))
+		fmt.Printf("stop:           %v (forwarder stopped to ProcessEnded)\n", tl.Ended.Sub(tl.Disconnected).Round(time.Microsecond))
+	}
 	fmt.Printf("process ended:  %v\n", tl.Reason)
 	fmt.Printf("total:          %v\n", time.Since(d.start).Round(time.Microsecond))
 }
