@@ -5,6 +5,7 @@
 // Usage (from the repository root; bench/run.sh does this):
 //
 //	go run ./bench/cmd/sidebyside [-group reactor] [-samples 5] [-out bench/RESULTS.md]
+//	go run ./bench/cmd/sidebyside -check   # every contender and Twisted script once, no timing
 //
 // Each area registers its workloads in its own file of this package; see
 // workload.go and bench/README.md.
@@ -32,6 +33,7 @@ type config struct {
 	twistedDir string
 	verbose    bool
 	list       bool
+	check      bool
 }
 
 func main() {
@@ -62,6 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.twistedDir, "twisted-dir", "", "directory of the Twisted scripts (default: bench/twisted found from the working directory)")
 	fs.BoolVar(&cfg.verbose, "v", false, "print every sample to stderr")
 	fs.BoolVar(&cfg.list, "list", false, "list the registered workloads and exit")
+	fs.BoolVar(&cfg.check, "check", false, "run every contender and Twisted script once at a small n and report failures (no timing)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -133,6 +136,9 @@ func run(cfg config, stdout, stderr io.Writer) error {
 		dir = findTwistedDir()
 	}
 	tw := probeTwisted(cfg.python, dir)
+	if cfg.check {
+		return check(ws, tw, stdout)
+	}
 	if tw.missing != "" {
 		fmt.Fprintf(stderr, "Twisted columns will show n/a: %s\n", tw.missing)
 	}

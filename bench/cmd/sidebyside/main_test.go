@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -253,32 +252,6 @@ func TestWorkloadsRun(t *testing.T) {
 			if _, err := timed(f, n, 20*time.Second); err != nil {
 				t.Errorf("%s/%s %s (n=%d): %v", w.Group, w.Name, name, n, err)
 			}
-		}
-	}
-}
-
-// TestTwistedScripts runs every registered Twisted script with a small n and
-// checks it prints the JSON line the runner reads.
-func TestTwistedScripts(t *testing.T) {
-	const python = "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import twisted").Run(); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s cannot import twisted (%v); %s", python, err, installHint)
-		}
-		t.Fatalf("%s cannot import twisted in CI: %v", python, err)
-	}
-	env := probeTwisted(python, findTwistedDir())
-	if env.missing != "" {
-		t.Fatal(env.missing)
-	}
-	for _, w := range registry {
-		if len(w.Twisted) == 0 {
-			continue
-		}
-		w.N = max(1, min(w.N/100, 200))
-		o := env.run(w, 2, 60*time.Second)
-		if o.err != nil || len(o.samples) != 2 {
-			t.Errorf("%s %v: %+v", w.Name, w.Twisted, o)
 		}
 	}
 }
