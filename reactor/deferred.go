@@ -3,6 +3,7 @@ package reactor
 import (
 	"fmt"
 	"runtime"
+	"sync"
 )
 
 // Callback is a success-path step: it gets the current result and returns
@@ -17,18 +18,43 @@ type Callback func(result any) (any, error)
 // error path.
 type Errback func(f *Failure) (any, error)
 
-// step is one (callback, errback) pair of a chain (D-04). A nil half passes
-// the result through. both, when set, is used for either path (AddBoth).
-// cont and chain are internal steps: cont hands this Deferred's result to a
-// Deferred waiting on it (D-09); chain fires another Deferred with it
-// (ChainDeferred).
+// stepKind says what a step does. Branching on it, rather than on which
+// func field is set or on a type switch over an any, keeps the per-step work
+// to one compare and a direct call.
+type stepKind uint8
+
+const (
+	stepPair  stepKind = iota // cb on success, eb on failure; a nil half passes the result through (D-04)
+	stepBoth                  // cb on either path (AddBoth)
+	stepCont                  // hand the result to target, which waits on this Deferred (D-09)
+	stepChain                 // fire target with the result (ChainDeferred)
+)
+
+// step is one link of a chain: a (callback, errback) pair, an AddBoth
+// function, or one of the two internal steps that pass the result to
+// another Deferred (target).
 type step struct {
-	cb    Callback
-	eb    Errback
-	both  Callback
-	cont  *Deferred
-	chain *Deferred
+	cb     Callback // the callback, or the AddBoth function
+	eb     Errback
+	target *Deferred // stepCont and stepChain only
+	kind   stepKind
 }
+
+// inlineSteps is how many steps a Deferred holds without allocating; most
+// chains are this short. A longer chain borrows a block of stepBlockLen
+// steps from stepBlocks and gives it back once its steps have run, so a
+// steady stream of ten-step chains allocates nothing but the Deferreds (an
+// allocation costs far more than the chain logic here, mostly in GC work).
+// Chains longer than a block grow into an ordinary slice.
+const (
+	inlineSteps  = 2
+	stepBlockLen = 16
+)
+
+type stepBlock [stepBlockLen]step
+
+// stepBlocks holds cleared *stepBlocks for reuse.
+var stepBlocks sync.Pool
 
 // Deferred ports twisted.internet.defer.Deferred: a result that is not there
 // yet, and a chain of callback/errback pairs run on it once it is.
@@ -37,12 +63,18 @@ type step struct {
 // reactor it belongs to the reactor's goroutine. The zero value is not
 // usable: call NewDeferred.
 type Deferred struct {
-	steps []step
-	head  int // steps[:head] have run
+	steps []step // the chain; backed by inline until it outgrows it
+	head  int32  // steps[:head] have run
+	// paused is the pause count (D-08); the chain runs only when it is 0.
+	paused int32
 
-	result any
+	result    any
+	canceller func(*Deferred)
+	chainedTo *Deferred // the Deferred this one waits on (D-09, D-14)
+
+	aux *deferredAux // what few Deferreds need, allocated on demand
+
 	called bool
-	paused int
 	// running is Twisted's _runningCallbacks: set while one of this
 	// Deferred's own steps is executing, so that adding a step or firing from
 	// inside it does not recurse (D-07).
@@ -57,11 +89,8 @@ type Deferred struct {
 	// this Deferred again from inside it (a DeferredList whose member waits
 	// on the list) does not recurse forever.
 	cancelling bool
-	canceller  func(*Deferred)
-	chainedTo  *Deferred // the Deferred this one waits on (D-09, D-14)
 
-	unhandled *unhandledEntry // set while the chain rests on a Failure (D-15)
-	debug     *debugInfo
+	inline [inlineSteps]step
 }
 
 // NewDeferred ports Deferred(canceller): an unfired Deferred. canceller, which
@@ -69,7 +98,7 @@ type Deferred struct {
 func NewDeferred(canceller func(d *Deferred)) *Deferred {
 	d := &Deferred{canceller: canceller}
 	if debugging.Load() {
-		d.debug = &debugInfo{creator: callers(3)}
+		d.aux = &deferredAux{debug: true, creator: callers(3)}
 	}
 	return d
 }
@@ -92,7 +121,7 @@ func Fail(err error) *Deferred {
 func (d *Deferred) Called() bool { return d.called }
 
 // Paused reports the pause count (D-08); the chain runs only when it is 0.
-func (d *Deferred) Paused() int { return d.paused }
+func (d *Deferred) Paused() int { return int(d.paused) }
 
 // Result returns the current result, for tests (Twisted's d.result): nil when
 // unfired, a *Failure on the error path. While the chain waits on another
@@ -108,42 +137,104 @@ func (d *Deferred) Result() any {
 // the result through unchanged. If the Deferred has fired and is not paused,
 // the pair runs before AddCallbacks returns (D-07). It returns d.
 func (d *Deferred) AddCallbacks(cb Callback, eb Errback) *Deferred {
-	d.steps = append(d.steps, step{cb: cb, eb: eb})
-	d.runIfReady()
-	return d
+	return d.add(cb, eb, nil, stepPair)
 }
 
 // AddCallback ports addCallback: cb paired with a pass-through errback.
 func (d *Deferred) AddCallback(cb Callback) *Deferred {
-	return d.AddCallbacks(cb, nil)
+	return d.add(cb, nil, nil, stepPair)
 }
 
 // AddErrback ports addErrback: eb paired with a pass-through callback.
 func (d *Deferred) AddErrback(eb Errback) *Deferred {
-	return d.AddCallbacks(nil, eb)
+	return d.add(nil, eb, nil, stepPair)
 }
 
 // AddBoth ports addBoth: f runs on either path; on the error path it gets the
 // *Failure as its argument.
 func (d *Deferred) AddBoth(f Callback) *Deferred {
-	d.steps = append(d.steps, step{both: f})
-	d.runIfReady()
-	return d
+	if f == nil {
+		return d.add(nil, nil, nil, stepPair) // both halves nil: the result passes through
+	}
+	return d.add(f, nil, nil, stepBoth)
 }
 
 // ChainDeferred ports chainDeferred: when d fires, other fires with the same
 // result, and d's own result becomes nil (D-12). Unlike Twisted, a long line
 // of chained Deferreds fires without recursing, however long it is.
 func (d *Deferred) ChainDeferred(other *Deferred) *Deferred {
-	d.steps = append(d.steps, step{chain: other})
-	d.runIfReady()
-	return d
+	return d.add(nil, nil, other, stepChain)
 }
 
-func (d *Deferred) runIfReady() {
+// add appends a step and, if d has fired, runs what can run. It takes the
+// step's fields rather than a step so that the exported wrappers inline
+// into their callers and the step is built in place.
+func (d *Deferred) add(cb Callback, eb Errback, target *Deferred, kind stepKind) *Deferred {
+	if len(d.steps) == cap(d.steps) {
+		d.growSteps()
+	}
+	// Reslicing d.steps in place writes only its length; an append would
+	// store the array pointer again, a write barrier while the GC marks.
+	d.steps = d.steps[:len(d.steps)+1]
+	d.steps[len(d.steps)-1] = step{cb: cb, eb: eb, target: target, kind: kind}
 	if d.called {
 		d.runCallbacks()
 	}
+	return d
+}
+
+// addStep appends s to the chain without running anything.
+func (d *Deferred) addStep(s step) {
+	if len(d.steps) == cap(d.steps) {
+		d.growSteps()
+	}
+	d.steps = d.steps[:len(d.steps)+1]
+	d.steps[len(d.steps)-1] = s
+}
+
+// growSteps makes room for one more step: first the inline steps, then room
+// made by dropping the steps that have run, then a block from stepBlocks,
+// then a bigger slice.
+func (d *Deferred) growSteps() {
+	if cap(d.steps) == 0 {
+		d.steps = d.inline[:0]
+		return
+	}
+	live := d.steps[d.head:]
+	if len(live) <= cap(d.steps)/2 {
+		n := copy(d.steps, live)
+		clear(d.steps[n:])
+		d.steps = d.steps[:n]
+		d.head = 0
+		return
+	}
+	var grown []step
+	if len(live) < stepBlockLen {
+		blk, _ := stepBlocks.Get().(*stepBlock)
+		if blk == nil {
+			blk = new(stepBlock)
+		}
+		grown = blk[:len(live)]
+	} else {
+		grown = make([]step, len(live), 2*cap(d.steps))
+	}
+	copy(grown, live)
+	d.releaseSteps(true)
+	d.steps = grown
+	d.head = 0
+}
+
+// releaseSteps empties the chain and gives a pooled block back to
+// stepBlocks. The steps must have run (which clears them) or have been
+// copied elsewhere; dirty says they have not been cleared yet.
+func (d *Deferred) releaseSteps(dirty bool) {
+	if dirty {
+		clear(d.steps[:cap(d.steps)]) // steps moved out of d keep nothing alive in it
+	}
+	if cap(d.steps) == stepBlockLen {
+		stepBlocks.Put((*stepBlock)(d.steps[:stepBlockLen]))
+	}
+	d.steps = d.inline[:0]
 }
 
 // Callback ports callback: fires the Deferred with result and runs the chain.
@@ -178,8 +269,8 @@ func (d *Deferred) start(result any) error {
 	}
 	d.called = true
 	d.result = result
-	if d.debug != nil {
-		d.debug.invoker = callers(4)
+	if d.aux != nil && d.aux.debug {
+		d.aux.invoker = callers(4)
 	}
 	d.runCallbacks()
 	return nil
@@ -272,31 +363,75 @@ func (d *Deferred) runCallbacks() {
 	}
 	var buf [8]*Deferred // most chains never wait: keep the stack off the heap
 	stack := append(buf[:0], d)
-	fresh := true // the top was just pushed, rather than resumed after a pop
+	r := chainRun{fresh: true}
+	for panicked := true; panicked; {
+		// A step that panicked has its Failure as the result: carry on.
+		stack, panicked = r.run(stack)
+	}
+}
+
+// chainRun is the state of one runCallbacks, kept outside run so that a
+// panicking step, recovered in run, leaves it intact for the next run call.
+// (The stack travels as run's argument and result instead: stored in here,
+// its appends would move runCallbacks' buffer to the heap.)
+type chainRun struct {
+	// fresh: the top was just pushed, rather than resumed after a pop.
+	fresh bool
+	// calling is the Deferred whose callback or errback is executing.
+	calling *Deferred
+	// resume: a step of the top panicked; go on with its next step.
+	resume bool
+}
+
+// run runs chains until the stack is empty and returns false, or until a
+// step panics: then that step's result is the panic as a Failure (D-05) and
+// run returns true and the stack so that the caller calls it again. One
+// deferred recover per pass costs less than one per step.
+func (r *chainRun) run(in []*Deferred) (stack []*Deferred, panicked bool) {
+	stack = in // the named result, so that a recovered panic returns it
+	defer func() {
+		if c := r.calling; c != nil {
+			if v := recover(); v != nil {
+				c.running = false
+				c.result = failureFromPanic(v)
+				r.calling = nil
+				r.resume = true
+				panicked = true
+			}
+		}
+	}()
 	for len(stack) > 0 {
 		cur := stack[len(stack)-1]
-		if fresh && cur.paused != 0 {
-			// cur cannot start until it is unpaused (D-08). The Deferred
-			// below it, if any, carries on with its own steps. (Twisted
-			// abandons those too when a waiter is paused, until something
-			// else runs that chain; braid does not.) A Deferred resumed
-			// after a pop goes on even if paused meanwhile, as a pause from
-			// inside a running chain takes effect only at the next run.
-			stack = popStack(stack)
-			fresh = false
-			continue
+		if r.resume {
+			r.resume = false
+		} else {
+			if r.fresh && cur.paused != 0 {
+				// cur cannot start until it is unpaused (D-08). The Deferred
+				// below it, if any, carries on with its own steps. (Twisted
+				// abandons those too when a waiter is paused, until something
+				// else runs that chain; braid does not.) A Deferred resumed
+				// after a pop goes on even if paused meanwhile, as a pause
+				// from inside a running chain takes effect only at the next
+				// run.
+				stack = r.pop(stack)
+				continue
+			}
+			r.fresh = true
+			cur.chainedTo = nil
 		}
-		fresh = true
 		finished := true
-		cur.chainedTo = nil
-		for cur.head < len(cur.steps) {
+	steps:
+		for int(cur.head) < len(cur.steps) {
 			s := cur.steps[cur.head]
 			cur.steps[cur.head] = step{}
 			cur.head++
 
-			if s.cont != nil {
+			var v any
+			var err error
+			switch s.kind {
+			case stepCont:
 				// cur was waited on: hand its result to the waiter.
-				waiter := s.cont
+				waiter := s.target
 				waiter.result = cur.result
 				waiter.chainedTo = nil
 				cur.result = nil
@@ -304,67 +439,85 @@ func (d *Deferred) runCallbacks() {
 				waiter.paused--
 				stack = append(stack, waiter)
 				finished = false
-				break
-			}
-			if s.chain != nil {
-				if next := cur.fireChained(s.chain); next != nil {
+				break steps
+			case stepChain:
+				if next := cur.fireChained(s.target); next != nil {
 					cur.running = true
 					stack = append(stack, next)
 					finished = false
-					break
+					break steps
 				}
 				continue
+			case stepBoth:
+				r.calling, cur.running = cur, true
+				v, err = s.cb(cur.result)
+			default:
+				if f, isFailure := cur.result.(*Failure); isFailure {
+					if s.eb == nil {
+						continue // pass-through half
+					}
+					r.calling, cur.running = cur, true
+					v, err = s.eb(f)
+				} else {
+					if s.cb == nil {
+						continue
+					}
+					r.calling, cur.running = cur, true
+					v, err = s.cb(cur.result)
+				}
 			}
-
-			fn, isFailure := s.pick(cur.result)
-			if fn == nil {
-				continue // pass-through half
+			r.calling, cur.running = nil, false
+			if err != nil {
+				cur.result = newFailure(err, 2)
+				continue
 			}
-			cur.running = true
-			res := cur.callStep(fn, isFailure)
-			cur.running = false
-			cur.result = res
-			if res == any(cur) {
+			cur.result = v
+			inner, ok := v.(*Deferred)
+			if !ok {
+				continue
+			}
+			switch {
+			case inner == cur:
 				cur.result = newFailure(ErrReturnedSelf, 2)
-				continue
-			}
-			if inner, ok := res.(*Deferred); ok {
-				if inner == nil {
-					cur.result = nil // a nil *Deferred means "nothing to wait for"
-					continue
-				}
-				if !inner.called || inner.paused != 0 || inner.chainedTo != nil {
-					// Wait for inner (D-09).
-					cur.paused++
-					cur.chainedTo = inner
-					inner.steps = append(inner.steps, step{cont: cur})
-					break
-				}
+			case inner == nil:
+				cur.result = nil // a nil *Deferred means "nothing to wait for"
+			case !inner.called || inner.paused != 0 || inner.chainedTo != nil:
+				// Wait for inner (D-09).
+				cur.paused++
+				cur.chainedTo = inner
+				inner.addStep(step{target: cur, kind: stepCont})
+				break steps
+			default:
 				// inner has a result already: take it (D-10).
 				cur.result = inner.result
 				inner.result = nil
 				inner.forgetUnhandled()
 			}
 		}
-		if cur.head == len(cur.steps) {
-			cur.steps = cur.steps[:0]
+		if int(cur.head) == len(cur.steps) {
+			if cap(cur.steps) == stepBlockLen {
+				cur.releaseSteps(false) // every step has run and was cleared
+			} else {
+				cur.steps = cur.steps[:0]
+			}
 			cur.head = 0
 		}
 		if finished {
 			cur.noteUnhandled()
-			stack = popStack(stack)
-			fresh = false
+			stack = r.pop(stack)
 		}
 	}
+	return stack, false
 }
 
-// popStack drops the top of runCallbacks' stack. The Deferred that becomes
-// the top resumes its own steps, so it is no longer marked running.
-func popStack(stack []*Deferred) []*Deferred {
+// pop drops the top of the stack. The Deferred that becomes the top resumes
+// its own steps, so it is no longer marked running.
+func (r *chainRun) pop(stack []*Deferred) []*Deferred {
 	stack = stack[:len(stack)-1]
 	if n := len(stack); n > 0 {
 		stack[n-1].running = false
 	}
+	r.fresh = false
 	return stack
 }
 
@@ -390,46 +543,6 @@ func (cur *Deferred) fireChained(target *Deferred) *Deferred {
 	return target
 }
 
-// pick returns the half of s that applies to result.
-func (s *step) pick(result any) (fn any, isFailure bool) {
-	_, isFailure = result.(*Failure)
-	if s.both != nil {
-		return s.both, isFailure
-	}
-	if isFailure {
-		if s.eb == nil {
-			return nil, true
-		}
-		return s.eb, true
-	}
-	if s.cb == nil {
-		return nil, false
-	}
-	return s.cb, false
-}
-
-// callStep runs one callback or errback and turns its outcome into the next
-// result: the value, or a Failure for a returned error or a panic (D-05).
-func (cur *Deferred) callStep(fn any, isFailure bool) (res any) {
-	defer func() {
-		if v := recover(); v != nil {
-			res = failureFromPanic(v)
-		}
-	}()
-	var v any
-	var err error
-	switch f := fn.(type) {
-	case Callback:
-		v, err = f(cur.result)
-	case Errback:
-		v, err = f(cur.result.(*Failure))
-	}
-	if err != nil {
-		return newFailure(err, 3)
-	}
-	return v
-}
-
 // String ports repr(d) (D-20).
 func (d *Deferred) String() string {
 	switch {
@@ -443,16 +556,21 @@ func (d *Deferred) String() string {
 }
 
 func (d *Deferred) alreadyCalledError() error {
-	if d.debug == nil {
+	if d.aux == nil || !d.aux.debug {
 		return ErrAlreadyCalledError
 	}
-	return &AlreadyCalledError{Creator: d.debug.creator, Invoker: d.debug.invoker}
+	return &AlreadyCalledError{Creator: d.aux.creator, Invoker: d.aux.invoker}
 }
 
-// debugInfo holds the call sites SetDebugging asks Deferreds to record.
-type debugInfo struct {
-	creator string
-	invoker string
+// deferredAux holds the state only some Deferreds need, so that the
+// Deferred itself stays small: the tracking of an unhandled Failure (D-15)
+// and the call sites SetDebugging asks for.
+type deferredAux struct {
+	unhandled *unhandledEntry // set while the chain rests on a Failure
+
+	debug   bool   // made while SetDebugging was on
+	creator string // where NewDeferred was called
+	invoker string // where the Deferred was first fired
 }
 
 func callers(skip int) string {

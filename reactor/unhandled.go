@@ -85,9 +85,7 @@ func FlushUnhandledErrors() []*Failure {
 	for e := range unhandled.entries {
 		delete(unhandled.entries, e)
 		e.cleanup.Stop()
-		if d := e.ref.Value(); d != nil && d.unhandled == e {
-			d.unhandled = nil
-		}
+		e.untrack()
 		out = append(out, e.failure)
 	}
 	return out
@@ -106,31 +104,39 @@ func FlushUnhandledErrorsMatching(match func(*Failure) bool) []*Failure {
 		}
 		delete(unhandled.entries, e)
 		e.cleanup.Stop()
-		if d := e.ref.Value(); d != nil && d.unhandled == e {
-			d.unhandled = nil
-		}
+		e.untrack()
 		out = append(out, e.failure)
 	}
 	return out
 }
 
 // noteUnhandled is called when d's chain has run as far as it can: a Failure
-// left as the result is tracked, anything else clears the tracking.
+// left as the result is tracked, anything else clears the tracking. It is
+// small enough to inline, so a chain ending in success pays two compares.
 func (d *Deferred) noteUnhandled() {
+	if _, ok := d.result.(*Failure); ok || d.aux != nil {
+		d.trackUnhandled()
+	}
+}
+
+func (d *Deferred) trackUnhandled() {
 	f, ok := d.result.(*Failure)
 	if !ok {
 		d.forgetUnhandled()
 		return
 	}
-	if d.unhandled != nil {
-		if d.unhandled.failure == f {
+	if d.aux != nil && d.aux.unhandled != nil {
+		if d.aux.unhandled.failure == f {
 			return
 		}
 		d.forgetUnhandled()
 	}
 	e := &unhandledEntry{ref: weak.Make(d), failure: f}
 	e.cleanup = runtime.AddCleanup(d, reportCollected, e)
-	d.unhandled = e
+	if d.aux == nil {
+		d.aux = &deferredAux{}
+	}
+	d.aux.unhandled = e
 	unhandled.mu.Lock()
 	if unhandled.entries == nil {
 		unhandled.entries = make(map[*unhandledEntry]struct{})
@@ -140,16 +146,28 @@ func (d *Deferred) noteUnhandled() {
 }
 
 // forgetUnhandled stops tracking d: its Failure was handed on or handled.
+// It inlines to one compare for the Deferreds that were never tracked.
 func (d *Deferred) forgetUnhandled() {
-	e := d.unhandled
-	if e == nil {
-		return
+	if d.aux != nil && d.aux.unhandled != nil {
+		d.untrackUnhandled()
 	}
-	d.unhandled = nil
+}
+
+func (d *Deferred) untrackUnhandled() {
+	e := d.aux.unhandled
+	d.aux.unhandled = nil
 	e.cleanup.Stop()
 	unhandled.mu.Lock()
 	delete(unhandled.entries, e)
 	unhandled.mu.Unlock()
+}
+
+// untrack clears the entry from its Deferred, if that is still alive and
+// still tracked by e. The caller holds unhandled.mu.
+func (e *unhandledEntry) untrack() {
+	if d := e.ref.Value(); d != nil && d.aux != nil && d.aux.unhandled == e {
+		d.aux.unhandled = nil
+	}
 }
 
 // reportCollected runs after a tracked Deferred was garbage collected.
