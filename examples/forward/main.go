@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -70,6 +71,9 @@ func run(useSSH, hardened bool, data []byte) error {
 		return failure
 	}
 	d.report()
+	if got, _ := d.result.([]byte); !bytes.Equal(got, data) {
+		return fmt.Errorf("the forwarder gave back %q, want %q", d.result, data)
+	}
 	return nil
 }
 
