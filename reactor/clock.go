@@ -35,8 +35,17 @@ func (c *Clock) Seconds() float64 { return float64(c.now) / 1e9 }
 // CallLater ports callLater: f runs when Advance moves time to delay from
 // now. A nil f schedules a call that does nothing.
 func (c *Clock) CallLater(delay time.Duration, f func()) *DelayedCall {
-	return c.queue().schedule(delay, f, callSite())
+	var site *[3]uintptr
+	if c.q.callSites {
+		site = callSite()
+	}
+	return c.queue().schedule(delay, f, site)
 }
+
+// SetCallSites is Reactor.SetCallSites for this Clock: when on, each later
+// CallLater records the line that called it, for DelayedCall.String. Off by
+// default.
+func (c *Clock) SetCallSites(on bool) { c.q.callSites = on }
 
 // GetDelayedCalls ports getDelayedCalls: the calls still pending.
 func (c *Clock) GetDelayedCalls() []*DelayedCall { return c.queue().calls() }

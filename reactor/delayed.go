@@ -22,16 +22,19 @@ type Scheduler interface {
 // DelayedCall ports twisted.internet.base.DelayedCall: a call scheduled by
 // CallLater, which can be cancelled, moved and inspected until it runs.
 type DelayedCall struct {
-	q       *timerQueue
-	f       func()
-	when    int64 // due time, in the queue's nanoseconds
-	seq     uint64
-	index   int // position in the heap; -1 when not in it
-	pending bool
+	q     *timerQueue
+	f     func()
+	when  int64 // due time, in the queue's nanoseconds
+	seq   uint64
+	index int32     // position in the heap or run of q, as place says
+	place callPlace // where in q the call is
 
 	called    bool
 	cancelled bool
-	site      [3]uintptr // where CallLater was called (and its callers), for String
+
+	// site is where CallLater was called (and its two callers), for String;
+	// nil unless the scheduler records call sites (SetCallSites).
+	site *[3]uintptr
 }
 
 // Cancel ports cancel: it stops a pending call. It returns
@@ -90,8 +93,10 @@ func (c *DelayedCall) Cancelled() bool { return c.cancelled }
 // GetTime ports getTime: when the call is due, in the scheduler's seconds.
 func (c *DelayedCall) GetTime() float64 { return c.q.seconds(c.when) }
 
-// String ports repr(DelayedCall): time left, state, and the function with
-// the place that scheduled it — what trial's dirty-reactor report prints.
+// String ports repr(DelayedCall): time left, state and the function, as
+// Twisted prints it; when its scheduler records call sites (SetCallSites,
+// which trial turns on) also the place that scheduled it, as Twisted does
+// with DelayedCall.debug — what trial's dirty-reactor report prints.
 func (c *DelayedCall) String() string {
 	left := float64(c.when-c.q.now()) / 1e9
 	fn := "<nil>"
@@ -110,6 +115,9 @@ func (c *DelayedCall) String() string {
 // this package (DeferLater, AddTimeout), the first caller outside it. The
 // package's own tests count as outside.
 func (c *DelayedCall) scheduledBy() (runtime.Frame, bool) {
+	if c.site == nil {
+		return runtime.Frame{}, false
+	}
 	n := 0
 	for n < len(c.site) && c.site[n] != 0 {
 		n++
@@ -146,93 +154,6 @@ func funcName(f any) string {
 	return strings.TrimPrefix(fn.Name(), "github.com/braid-go/braid/")
 }
 
-// timerQueue holds DelayedCalls in a min-heap ordered by due time, then by
-// scheduling order (FIFO ties, R-05), with each call's heap index kept so
-// Cancel, Reset and Delay are O(log n). Calls scheduled while the owner is
-// running due calls wait in pendingAdds until the next pass; the fake
-// Clock inserts at once instead (TR-11).
-type timerQueue struct {
-	heap        []*DelayedCall
-	pendingAdds []*DelayedCall
-	deferAdds   bool // owner is running due calls: new ones wait (Reactor only)
-	seq         uint64
-	now         func() int64
-	seconds     func(int64) float64
-}
-
-func (q *timerQueue) schedule(delay time.Duration, f func(), site [3]uintptr) *DelayedCall {
-	q.seq++
-	c := &DelayedCall{q: q, f: f, when: q.now() + int64(delay), seq: q.seq, index: -1, site: site}
-	if q.deferAdds {
-		c.pending = true
-		q.pendingAdds = append(q.pendingAdds, c)
-	} else {
-		q.push(c)
-	}
-	return c
-}
-
-// flushPending moves calls scheduled during the last pass into the heap (R-03 step 2).
-func (q *timerQueue) flushPending() {
-	for i, c := range q.pendingAdds {
-		q.pendingAdds[i] = nil
-		if c.pending {
-			c.pending = false
-			q.push(c)
-		}
-	}
-	q.pendingAdds = q.pendingAdds[:0]
-}
-
-// popDue removes and returns the earliest call due at or before now, or nil.
-func (q *timerQueue) popDue(now int64) *DelayedCall {
-	if len(q.heap) == 0 || q.heap[0].when > now {
-		return nil
-	}
-	c := q.heap[0]
-	q.removeAt(0)
-	return c
-}
-
-// next returns the due time of the earliest call in the heap.
-func (q *timerQueue) next() (int64, bool) {
-	if len(q.heap) == 0 {
-		return 0, false
-	}
-	return q.heap[0].when, true
-}
-
-func (q *timerQueue) len() int { return len(q.heap) + len(q.pendingAdds) }
-
-// calls returns the live calls, for GetDelayedCalls.
-func (q *timerQueue) calls() []*DelayedCall {
-	out := make([]*DelayedCall, 0, q.len())
-	out = append(out, q.heap...)
-	for _, c := range q.pendingAdds {
-		if c.pending {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func (q *timerQueue) remove(c *DelayedCall) {
-	if c.pending {
-		c.pending = false // dropped from pendingAdds at the next flush
-		return
-	}
-	if c.index >= 0 {
-		q.removeAt(c.index)
-	}
-}
-
-func (q *timerQueue) move(c *DelayedCall, when int64) {
-	c.when = when
-	if c.index >= 0 {
-		q.fix(c.index)
-	}
-}
-
 // run marks c called and runs it (R-07: called is set before f runs).
 func (c *DelayedCall) run() {
 	c.called = true
@@ -243,83 +164,14 @@ func (c *DelayedCall) run() {
 	}
 }
 
-func (q *timerQueue) less(i, j int) bool {
-	a, b := q.heap[i], q.heap[j]
-	if a.when != b.when {
-		return a.when < b.when
-	}
-	return a.seq < b.seq
-}
-
-func (q *timerQueue) swap(i, j int) {
-	h := q.heap
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-
-func (q *timerQueue) push(c *DelayedCall) {
-	c.index = len(q.heap)
-	q.heap = append(q.heap, c)
-	q.up(c.index)
-}
-
-func (q *timerQueue) removeAt(i int) {
-	n := len(q.heap) - 1
-	c := q.heap[i]
-	if i != n {
-		q.swap(i, n)
-	}
-	q.heap[n] = nil
-	q.heap = q.heap[:n]
-	c.index = -1
-	if i != n {
-		q.fix(i)
-	}
-}
-
-func (q *timerQueue) fix(i int) {
-	if !q.down(i) {
-		q.up(i)
-	}
-}
-
-func (q *timerQueue) up(j int) {
-	for j > 0 {
-		i := (j - 1) / 2
-		if !q.less(j, i) {
-			break
-		}
-		q.swap(i, j)
-		j = i
-	}
-}
-
-func (q *timerQueue) down(i0 int) bool {
-	i, n := i0, len(q.heap)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		j := l
-		if r := l + 1; r < n && q.less(r, l) {
-			j = r
-		}
-		if !q.less(j, i) {
-			break
-		}
-		q.swap(i, j)
-		i = j
-	}
-	return i > i0
-}
-
 func funcPC(f any) uintptr { return reflect.ValueOf(f).Pointer() }
 
 // callSite returns the program counters of the user code that called
 // CallLater and of its two callers (the caller's caller's caller onward).
-func callSite() (pcs [3]uintptr) {
+// It costs a stack walk, a few hundred nanoseconds in a large binary: more
+// than the rest of CallLater, hence SetCallSites.
+func callSite() *[3]uintptr {
+	pcs := new([3]uintptr)
 	runtime.Callers(3, pcs[:])
 	return pcs
 }

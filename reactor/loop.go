@@ -111,8 +111,20 @@ func (r *Reactor) Running() bool { return r.running }
 // nil f schedules a call that does nothing. A panic in f is logged and the
 // pass goes on.
 func (r *Reactor) CallLater(delay time.Duration, f func()) *DelayedCall {
-	return r.timers.schedule(delay, f, callSite())
+	var site *[3]uintptr
+	if r.timers.callSites {
+		site = callSite()
+	}
+	return r.timers.schedule(delay, f, site)
 }
+
+// SetCallSites turns on or off recording, for each later CallLater, of the
+// line that called it, which DelayedCall.String then names: Twisted's
+// DelayedCall.debug, for this reactor only. trial turns it on for the
+// reactors it makes, so that its dirty-reactor report points at the code
+// that left a call pending. Off by default: the stack walk costs more than
+// the rest of CallLater.
+func (r *Reactor) SetCallSites(on bool) { r.timers.callSites = on }
 
 // GetDelayedCalls ports getDelayedCalls: the pending calls, in no
 // particular order. Calls that have run or were cancelled are not included.
@@ -301,12 +313,8 @@ func (r *Reactor) runUntilCurrent() {
 	r.timers.flushPending()
 	now := r.timers.now() // the clock is read once per pass (R-03 step 3)
 	r.timers.deferAdds = true
-	for {
-		c := r.timers.popDue(now)
-		if c == nil {
-			break
-		}
-		r.protect(c.run, "timed call")
+	for r.runDue(now) {
+		// A call panicked and was logged: go on with the others.
 	}
 	r.timers.deferAdds = false
 
@@ -314,6 +322,22 @@ func (r *Reactor) runUntilCurrent() {
 		r.justStopped = false
 		r.FireSystemEvent("shutdown")
 	}
+}
+
+// runDue runs the calls due at now. It returns true when one panicked: the
+// panic is logged and the caller calls runDue again for the rest. One
+// deferred recover for the whole pass costs less than one per call.
+func (r *Reactor) runDue(now int64) (panicked bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.LogError(failureFromPanic(v), "timed call")
+			panicked = true
+		}
+	}()
+	for c := r.timers.popDue(now); c != nil; c = r.timers.popDue(now) {
+		c.run()
+	}
+	return false
 }
 
 // timeout returns how long the next poll may block: 0 when there is work

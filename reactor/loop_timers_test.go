@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -52,6 +53,40 @@ func TestReactor_CallLaterDueTime_R02(t *testing.T) {
 		t.Error("a new DelayedCall is not active")
 	}
 	_ = c.Cancel()
+}
+
+// TR-06: DelayedCall.String names the function; with SetCallSites (which
+// trial turns on) also the line that scheduled the call, the first one
+// outside this package for a call DeferLater makes.
+func TestReactor_SetCallSitesNamesTheLine_TR06(t *testing.T) {
+	r, _ := newReactor(t)
+	cases := []struct {
+		name  string
+		sites bool
+		make  func() *DelayedCall
+	}{
+		{"CallLater, sites off", false, func() *DelayedCall { return r.CallLater(time.Hour, clockTestTarget) }},
+		{"CallLater, sites on", true, func() *DelayedCall { return r.CallLater(time.Hour, clockTestTarget) }},
+		{"DeferLater, sites on", true, func() *DelayedCall {
+			DeferLater(r, time.Hour, nil)
+			calls := r.GetDelayedCalls()
+			return calls[len(calls)-1]
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r.SetCallSites(c.sites)
+			call := c.make()
+			defer func() { _ = call.Cancel() }()
+			s := call.String()
+			if !strings.Contains(s, "called=0 cancelled=0 reactor.") {
+				t.Errorf("String() = %q does not name the function", s)
+			}
+			if got := strings.Contains(s, "scheduled at ") && strings.Contains(s, "loop_timers_test.go:"); got != c.sites {
+				t.Errorf("String() = %q names this file's line: %v, want %v", s, got, c.sites)
+			}
+		})
+	}
 }
 
 // R-03 and R-04 (E-01): calls made while a pass runs due calls - directly, or

@@ -152,6 +152,7 @@ func Run(t TB, f func(r *reactor.Reactor) *reactor.Deferred, opts ...Option) {
 		t.Fatalf("trial: cannot make a reactor: %v", err)
 		return
 	}
+	r.SetCallSites(true) // the dirty-reactor report names the line of each pending call
 	ru := &testRun{t: t, r: r, cfg: cfg}
 	ru.begin()
 	// The cleanups and the janitor run even when the test calls t.Fatal
