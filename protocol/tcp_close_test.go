@@ -322,10 +322,11 @@ func TestTCP_ReactorShutdownDisconnectsAll_R13(t *testing.T) {
 // tcpKeeper keeps every slice DataReceived gives it, without copying.
 type tcpKeeper struct {
 	BaseProtocol
-	kept    [][]byte
-	reuse   bool
-	bufSize int
-	onEnd   func()
+	kept     [][]byte
+	reuse    bool
+	scribble bool // append junk to every slice it keeps
+	bufSize  int
+	onEnd    func()
 }
 
 func (k *tcpKeeper) ConnectionMade() {
@@ -340,30 +341,40 @@ func (k *tcpKeeper) DataReceived(b []byte) {
 		b = append([]byte(nil), b...) // the promise ReuseReadBuffer asks for
 	}
 	k.kept = append(k.kept, b)
+	if n := len(k.kept); k.scribble && n > 1 {
+		// The slices are ours: growing the previous one must not write
+		// into the memory this read was given.
+		_ = append(k.kept[n-2], tcpJunk...)
+	}
 }
+
+var tcpJunk = bytes.Repeat([]byte{0xEE}, 64<<10)
+
 func (k *tcpKeeper) ConnectionLost(*reactor.Failure) { k.onEnd() }
 
 // DESIGN §2: a slice handed to DataReceived is the receiver's to keep —
-// later reads never overwrite it, whatever the read sizes. With
-// ReuseReadBuffer (the protocol copies) the bytes are equally intact.
+// later reads never overwrite it, whatever the read sizes, and appending to
+// it never overwrites a later read. With ReuseReadBuffer (the protocol
+// copies) the bytes are equally intact.
 func TestTCP_DataReceivedSliceIsTheReceiversToKeep(t *testing.T) {
 	payload := make([]byte, 6<<20)
 	for i := range payload {
 		payload[i] = byte(i * 31 / 7)
 	}
 	cases := []struct {
-		reuse   bool
-		bufSize int // bounds the read size: both sides of slabMinRead
-	}{{false, 0}, {false, slabMinRead + 1000}, {false, 1000}, {true, 0}}
+		reuse    bool
+		bufSize  int // bounds the read size: both sides of slabMinRead
+		scribble bool
+	}{{false, 0, false}, {false, slabMinRead + 1000, false}, {false, 1000, false}, {false, 0, true}, {false, 1000, true}, {true, 0, false}}
 	for _, tc := range cases {
 		reuse := tc.reuse
-		t.Run(fmt.Sprintf("ReuseReadBuffer=%v,BufferSize=%d", tc.reuse, tc.bufSize), func(t *testing.T) {
+		t.Run(fmt.Sprintf("ReuseReadBuffer=%v,BufferSize=%d,append=%v", tc.reuse, tc.bufSize, tc.scribble), func(t *testing.T) {
 			r := tcpReactor(t)
 			var k *tcpKeeper
 			tcpRun(t, r, 20*time.Second, func(stop func()) {
 				var port *Port
 				port = tcpListen(t, r, FactoryFor(func() Protocol {
-					k = &tcpKeeper{reuse: reuse, bufSize: tc.bufSize, onEnd: func() { port.StopListening(); stop() }}
+					k = &tcpKeeper{reuse: reuse, bufSize: tc.bufSize, scribble: tc.scribble, onEnd: func() { port.StopListening(); stop() }}
 					return k
 				}))
 				cf := ClientFactoryFor(func() Protocol {

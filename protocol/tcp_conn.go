@@ -3,7 +3,6 @@ package protocol
 import (
 	"errors"
 	"net"
-	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -93,6 +92,7 @@ type TCPConnection struct {
 	WriteThrough bool
 
 	writeErr error // a write-through send failed; DoWrite reports it
+
 }
 
 var _ TCPTransport = (*TCPConnection)(nil)
@@ -163,80 +163,6 @@ func (c *TCPConnection) makeConnection(p Protocol) {
 	c.startReading()
 	bindProtocol(p)
 	p.MakeConnection(c)
-}
-
-// Reads go straight into a shared slab of memory and each DataReceived gets
-// the part its read filled, so a bulk transfer allocates a slab per sixteen
-// 64 KiB reads rather than a buffer per read: Go's collector handles that
-// rate far better (twice the echo throughput here). Reads under
-// slabMinRead are copied out instead, so a small slice a protocol keeps
-// never holds a slab alive; a larger kept slice can, so the memory a kept
-// slice pins is at most slabSize/slabMinRead times its length. The slab
-// state lives in a sync.Pool, which gives each reactor goroutine its own.
-const (
-	slabSize    = 1 << 20
-	slabMinRead = 16 << 10
-	maxReadSize = 256 << 10
-)
-
-type readSlab struct {
-	buf []byte
-	off int
-}
-
-var readSlabs = sync.Pool{New: func() any { return new(readSlab) }}
-
-// DoRead is called by the reactor when the socket is readable. It reads
-// once (up to BufferSize bytes) and hands the bytes to DataReceived; EOF
-// ends the connection cleanly (or only its read side, for a
-// HalfCloseableProtocol), an error ends it with ErrConnectionLost wrapping
-// the errno (T-06).
-func (c *TCPConnection) DoRead() error {
-	if c.connecting {
-		return c.doConnect()
-	}
-	if c.aborting || c.fd < 0 {
-		return nil
-	}
-	window := min(c.bufferSize(), maxReadSize)
-	s := readSlabs.Get().(*readSlab)
-	if len(s.buf)-s.off < window {
-		s.buf, s.off = make([]byte, slabSize), 0
-	}
-	var n int
-	var err error
-	for {
-		n, err = unix.Read(c.fd, s.buf[s.off:s.off+window])
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil || n == 0 {
-		readSlabs.Put(s)
-		switch {
-		case n == 0 && err == nil:
-			return reactor.ErrConnectionDone
-		case isTemporary(err):
-			return nil
-		}
-		return c.lostBy(err)
-	}
-	data := s.buf[s.off : s.off+n : s.off+n]
-	switch {
-	case c.ReuseReadBuffer:
-		// The protocol promised not to keep it: the same memory serves
-		// the next read. Hold the slab until DataReceived returns.
-		c.proto.DataReceived(data)
-		readSlabs.Put(s)
-		return nil
-	case n >= slabMinRead:
-		s.off += n
-	default:
-		data = append([]byte(nil), data...)
-	}
-	readSlabs.Put(s)
-	c.proto.DataReceived(data)
-	return nil
 }
 
 // ReadConnectionLost is called by the reactor when the peer has shut down
