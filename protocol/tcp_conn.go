@@ -84,8 +84,8 @@ type TCPConnection struct {
 	// when nothing is queued (what a Go net.Conn does), queueing only what
 	// the kernel does not take. Twisted — and braid by default — queues
 	// every write and sends on the next reactor pass, which coalesces the
-	// writes of one callback into one send(2) and costs an epoll round trip
-	// per burst. Beyond Twisted: the bytes, their order and every event are
+	// writes of one callback into one send(2) and costs a reactor pass per
+	// burst. Beyond Twisted: the bytes, their order and every event are
 	// the same either way, only sent sooner; but separate small writes then
 	// leave as separate segments, so a protocol that writes a message in
 	// pieces should also SetTcpNoDelay(true) to avoid Nagle's delays.
@@ -93,6 +93,11 @@ type TCPConnection struct {
 
 	writeErr error // a write-through send failed; DoWrite reports it
 
+	reading    bool // registered as a reader
+	lingering  bool // buffer drained, writer kept registered (DoWrite)
+	idlePasses int  // writable passes with nothing to send while lingering
+	holdWrite  bool // bytes queued while lingering: not sent this pass
+	inRead     bool // inside DataReceived
 }
 
 var _ TCPTransport = (*TCPConnection)(nil)
@@ -151,10 +156,14 @@ func (c *TCPConnection) GetPeer() net.Addr {
 	return c.peer
 }
 
-func (c *TCPConnection) startReading() { _ = c.r.AddReader(c) }
-func (c *TCPConnection) stopReading()  { c.r.RemoveReader(c) }
+func (c *TCPConnection) startReading() { c.reading = c.r.AddReader(c) == nil }
+func (c *TCPConnection) stopReading()  { c.reading = false; c.r.RemoveReader(c) }
 func (c *TCPConnection) startWriting() { _ = c.r.AddWriter(c) }
-func (c *TCPConnection) stopWriting()  { c.r.RemoveWriter(c) }
+
+func (c *TCPConnection) stopWriting() {
+	c.lingering, c.idlePasses, c.holdWrite = false, 0, false
+	c.r.RemoveWriter(c)
+}
 
 // makeConnection hands the connected transport to its protocol (T-01).
 func (c *TCPConnection) makeConnection(p Protocol) {

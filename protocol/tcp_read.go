@@ -86,6 +86,9 @@ func (c *TCPConnection) DoRead() error {
 	if c.aborting || c.fd < 0 {
 		return nil
 	}
+	// A hold set in an earlier pass, whose DoWrite never came (the socket
+	// was full), is stale now: this is a new pass.
+	c.holdWrite = false
 	window := min(c.bufferSize(), maxReadSize)
 	s := getSlab()
 	if len(s.buf)-s.off < window {
@@ -114,7 +117,7 @@ func (c *TCPConnection) DoRead() error {
 	case c.ReuseReadBuffer:
 		// The protocol promised not to keep it: the same memory serves
 		// the next read. Hold the slab until DataReceived returns.
-		c.proto.DataReceived(data)
+		c.deliver(data)
 		putSlab(s)
 		return nil
 	case n >= slabMinRead:
@@ -123,6 +126,14 @@ func (c *TCPConnection) DoRead() error {
 		data = append([]byte(nil), data...)
 	}
 	putSlab(s)
-	c.proto.DataReceived(data)
+	c.deliver(data)
 	return nil
+}
+
+// deliver hands data to the protocol, noting that writes made meanwhile
+// are made after this pass's poll (see queuedIntoEmpty).
+func (c *TCPConnection) deliver(data []byte) {
+	c.inRead = true
+	defer func() { c.inRead = false }()
+	c.proto.DataReceived(data)
 }
