@@ -26,7 +26,7 @@ func init() {
 		Unit:    "round trip",
 		N:       1000,
 		Bytes:   tcpChunk,
-		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, false) },
+		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{}) },
 		PlainGo: goEcho,
 		Twisted: []string{"tcp_echo.py", "-size", strconv.Itoa(tcpChunk)},
 		Note: "client and echo server on one reactor (braid, Twisted) or a goroutine each (plain Go: net.Conn, io.Copy); " +
@@ -35,11 +35,22 @@ func init() {
 	})
 	register(Workload{
 		Group:   "tcp",
+		Name:    "echo: the same, braid with ReuseReadBuffer only",
+		Unit:    "round trip",
+		N:       1000,
+		Bytes:   tcpChunk,
+		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{reuse: true}) },
+		PlainGo: goEcho,
+		Note: "both braid ends set TCPConnection.ReuseReadBuffer (the protocol does not keep read slices); writes as by " +
+			"default. The difference from the default row is what fresh memory for every read costs.",
+	})
+	register(Workload{
+		Group:   "tcp",
 		Name:    "echo: the same, braid tuned (ReuseReadBuffer, WriteThrough)",
 		Unit:    "round trip",
 		N:       1000,
 		Bytes:   tcpChunk,
-		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, true) },
+		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{reuse: true, writeThrough: true}) },
 		PlainGo: goEcho,
 		Note: "both braid ends set TCPConnection.ReuseReadBuffer (the protocol does not keep read slices) and " +
 			"WriteThrough (write to the kernel at once when nothing is queued), what net.Conn code does.",
@@ -49,7 +60,7 @@ func init() {
 		Name:    "churn: connect, 1 byte each way, close",
 		Unit:    "connection",
 		N:       500,
-		Braid:   func(n int) (time.Duration, error) { return braidChurn(n, false) },
+		Braid:   func(n int) (time.Duration, error) { return braidChurn(n, tcpTuning{}) },
 		PlainGo: goChurn,
 		Twisted: []string{"tcp_churn.py"},
 		Note: "one connection at a time: the client connects, writes one byte, reads the echo and closes; its " +
@@ -60,7 +71,7 @@ func init() {
 		Name:    "churn: the same, braid tuned (WriteThrough)",
 		Unit:    "connection",
 		N:       500,
-		Braid:   func(n int) (time.Duration, error) { return braidChurn(n, true) },
+		Braid:   func(n int) (time.Duration, error) { return braidChurn(n, tcpTuning{reuse: true, writeThrough: true}) },
 		PlainGo: goChurn,
 		Note:    "both braid ends write through: the one-byte writes skip the epoll round trip.",
 	})
@@ -94,41 +105,38 @@ func init() {
 	})
 }
 
+// tcpTuning is what a braid end sets on its TCPConnection; the zero value
+// keeps the defaults.
+type tcpTuning struct{ reuse, writeThrough bool }
+
+func (tu tcpTuning) apply(t protocol.Transport) {
+	c := t.(*protocol.TCPConnection)
+	c.ReuseReadBuffer = tu.reuse
+	c.WriteThrough = tu.writeThrough
+}
+
 // benchEchoServer writes back what it receives.
 type benchEchoServer struct {
 	protocol.BaseProtocol
-	tuned bool
+	tuning tcpTuning
 }
 
-func (e *benchEchoServer) ConnectionMade() {
-	if e.tuned {
-		tuneTCP(e.Transport)
-	}
-}
-
+func (e *benchEchoServer) ConnectionMade()       { e.tuning.apply(e.Transport) }
 func (e *benchEchoServer) DataReceived(b []byte) { e.Transport.Write(b) }
-
-func tuneTCP(t protocol.Transport) {
-	c := t.(*protocol.TCPConnection)
-	c.ReuseReadBuffer = true
-	c.WriteThrough = true
-}
 
 // benchEchoClient writes a chunk, waits for it to come back, n times.
 type benchEchoClient struct {
 	protocol.BaseProtocol
-	chunk []byte
-	n     int
-	got   int
-	tuned bool
-	t0    time.Time
-	done  func(time.Duration)
+	chunk  []byte
+	n      int
+	got    int
+	tuning tcpTuning
+	t0     time.Time
+	done   func(time.Duration)
 }
 
 func (c *benchEchoClient) ConnectionMade() {
-	if c.tuned {
-		tuneTCP(c.Transport)
-	}
+	c.tuning.apply(c.Transport)
 	c.t0 = time.Now()
 	c.Transport.Write(c.chunk)
 }
@@ -159,11 +167,11 @@ func (f *benchFailFactory) ClientConnectionFailed(c *protocol.Connector, reason 
 }
 
 // braidEcho mirrors tcp_echo.py: echo server and client on one reactor.
-func braidEcho(n int, tuned bool) (time.Duration, error) {
+func braidEcho(n int, tuning tcpTuning) (time.Duration, error) {
 	var failed error
 	el, err := runOnReactor(func(r *reactor.Reactor, stop func(time.Duration)) {
 		port, err := protocol.ListenTCP(r, 0, protocol.FactoryFor(func() protocol.Protocol {
-			return &benchEchoServer{tuned: tuned}
+			return &benchEchoServer{tuning: tuning}
 		}), 0, "127.0.0.1")
 		if err != nil {
 			failed = err
@@ -172,7 +180,7 @@ func braidEcho(n int, tuned bool) (time.Duration, error) {
 		}
 		cf := &benchFailFactory{failed: &failed}
 		cf.Protocol = func() protocol.Protocol {
-			return &benchEchoClient{chunk: make([]byte, tcpChunk), n: n, tuned: tuned, done: func(d time.Duration) {
+			return &benchEchoClient{chunk: make([]byte, tcpChunk), n: n, tuning: tuning, done: func(d time.Duration) {
 				port.StopListening()
 				stop(d)
 			}}
@@ -234,24 +242,22 @@ func echoClient(n int, addr string) (time.Duration, error) {
 // connection from ConnectionLost.
 type benchChurnClient struct {
 	protocol.BaseProtocol
-	tuned bool
-	next  func()
+	tuning tcpTuning
+	next   func()
 }
 
 func (c *benchChurnClient) ConnectionMade() {
-	if c.tuned {
-		tuneTCP(c.Transport)
-	}
+	c.tuning.apply(c.Transport)
 	c.Transport.Write([]byte{'x'})
 }
 func (c *benchChurnClient) DataReceived([]byte)                 { c.Transport.LoseConnection() }
 func (c *benchChurnClient) ConnectionLost(why *reactor.Failure) { c.next() }
 
 // braidChurn mirrors tcp_churn.py.
-func braidChurn(n int, tuned bool) (time.Duration, error) {
+func braidChurn(n int, tuning tcpTuning) (time.Duration, error) {
 	var failed error
 	el, err := runOnReactor(func(r *reactor.Reactor, stop func(time.Duration)) {
-		port, err := protocol.ListenTCP(r, 0, protocol.FactoryFor(func() protocol.Protocol { return &benchEchoServer{tuned: tuned} }), 128, "127.0.0.1")
+		port, err := protocol.ListenTCP(r, 0, protocol.FactoryFor(func() protocol.Protocol { return &benchEchoServer{tuning: tuning} }), 128, "127.0.0.1")
 		if err != nil {
 			failed = err
 			stop(0)
@@ -271,7 +277,7 @@ func braidChurn(n int, tuned bool) (time.Duration, error) {
 			left--
 			protocol.ConnectTCP(r, "127.0.0.1", portNo, cf, 0)
 		}
-		cf.Protocol = func() protocol.Protocol { return &benchChurnClient{tuned: tuned, next: next} }
+		cf.Protocol = func() protocol.Protocol { return &benchChurnClient{tuning: tuning, next: next} }
 		next()
 	})
 	return el, errors.Join(err, failed)
