@@ -3,7 +3,6 @@ package reactor
 import (
 	"fmt"
 	"runtime"
-	"sync"
 )
 
 // Callback is a success-path step: it gets the current result and returns
@@ -18,44 +17,6 @@ type Callback func(result any) (any, error)
 // error path.
 type Errback func(f *Failure) (any, error)
 
-// stepKind says what a step does. Branching on it, rather than on which
-// func field is set or on a type switch over an any, keeps the per-step work
-// to one compare and a direct call.
-type stepKind uint8
-
-const (
-	stepPair  stepKind = iota // cb on success, eb on failure; a nil half passes the result through (D-04)
-	stepBoth                  // cb on either path (AddBoth)
-	stepCont                  // hand the result to target, which waits on this Deferred (D-09)
-	stepChain                 // fire target with the result (ChainDeferred)
-)
-
-// step is one link of a chain: a (callback, errback) pair, an AddBoth
-// function, or one of the two internal steps that pass the result to
-// another Deferred (target).
-type step struct {
-	cb     Callback // the callback, or the AddBoth function
-	eb     Errback
-	target *Deferred // stepCont and stepChain only
-	kind   stepKind
-}
-
-// inlineSteps is how many steps a Deferred holds without allocating; most
-// chains are this short. A longer chain borrows a block of stepBlockLen
-// steps from stepBlocks and gives it back once its steps have run, so a
-// steady stream of ten-step chains allocates nothing but the Deferreds (an
-// allocation costs far more than the chain logic here, mostly in GC work).
-// Chains longer than a block grow into an ordinary slice.
-const (
-	inlineSteps  = 2
-	stepBlockLen = 16
-)
-
-type stepBlock [stepBlockLen]step
-
-// stepBlocks holds cleared *stepBlocks for reuse.
-var stepBlocks sync.Pool
-
 // Deferred ports twisted.internet.defer.Deferred: a result that is not there
 // yet, and a chain of callback/errback pairs run on it once it is.
 //
@@ -63,17 +24,15 @@ var stepBlocks sync.Pool
 // reactor it belongs to the reactor's goroutine. The zero value is not
 // usable: call NewDeferred.
 type Deferred struct {
-	steps []step // the chain; backed by inline until it outgrows it
-	head  int32  // steps[:head] have run
+	result any
+	steps  *stepBlock // the steps waiting to run; nil when there are none
+
+	canceller func(*Deferred)
+	chainedTo *Deferred    // the Deferred this one waits on (D-09, D-14)
+	aux       *deferredAux // what few Deferreds need, allocated on demand
+
 	// paused is the pause count (D-08); the chain runs only when it is 0.
 	paused int32
-
-	result    any
-	canceller func(*Deferred)
-	chainedTo *Deferred // the Deferred this one waits on (D-09, D-14)
-
-	aux *deferredAux // what few Deferreds need, allocated on demand
-
 	called bool
 	// running is Twisted's _runningCallbacks: set while one of this
 	// Deferred's own steps is executing, so that adding a step or firing from
@@ -89,8 +48,6 @@ type Deferred struct {
 	// this Deferred again from inside it (a DeferredList whose member waits
 	// on the list) does not recurse forever.
 	cancelling bool
-
-	inline [inlineSteps]step
 }
 
 // NewDeferred ports Deferred(canceller): an unfired Deferred. canceller, which
@@ -170,71 +127,25 @@ func (d *Deferred) ChainDeferred(other *Deferred) *Deferred {
 // step's fields rather than a step so that the exported wrappers inline
 // into their callers and the step is built in place.
 func (d *Deferred) add(cb Callback, eb Errback, target *Deferred, kind stepKind) *Deferred {
-	if len(d.steps) == cap(d.steps) {
-		d.growSteps()
+	s := step{cb: cb, eb: eb, target: target, kind: kind}
+	if d.called && d.steps == nil && d.paused == 0 && !d.running {
+		// Nothing waits before s, and it would run at once: skip storing it.
+		// (A Deferred waiting on another is paused.)
+		d.runCallbacks(s)
+		return d
 	}
-	// Reslicing d.steps in place writes only its length; an append would
-	// store the array pointer again, a write barrier while the GC marks.
-	d.steps = d.steps[:len(d.steps)+1]
-	d.steps[len(d.steps)-1] = step{cb: cb, eb: eb, target: target, kind: kind}
+	// pushStep, written out here as the inliner will not take it.
+	if b := d.steps; b != nil && b.last.n < stepBlockLen {
+		b = b.last
+		b.steps[b.n] = s
+		b.n++
+	} else {
+		d.pushStepInNewBlock(s)
+	}
 	if d.called {
-		d.runCallbacks()
+		d.runCallbacks(step{})
 	}
 	return d
-}
-
-// addStep appends s to the chain without running anything.
-func (d *Deferred) addStep(s step) {
-	if len(d.steps) == cap(d.steps) {
-		d.growSteps()
-	}
-	d.steps = d.steps[:len(d.steps)+1]
-	d.steps[len(d.steps)-1] = s
-}
-
-// growSteps makes room for one more step: first the inline steps, then room
-// made by dropping the steps that have run, then a block from stepBlocks,
-// then a bigger slice.
-func (d *Deferred) growSteps() {
-	if cap(d.steps) == 0 {
-		d.steps = d.inline[:0]
-		return
-	}
-	live := d.steps[d.head:]
-	if len(live) <= cap(d.steps)/2 {
-		n := copy(d.steps, live)
-		clear(d.steps[n:])
-		d.steps = d.steps[:n]
-		d.head = 0
-		return
-	}
-	var grown []step
-	if len(live) < stepBlockLen {
-		blk, _ := stepBlocks.Get().(*stepBlock)
-		if blk == nil {
-			blk = new(stepBlock)
-		}
-		grown = blk[:len(live)]
-	} else {
-		grown = make([]step, len(live), 2*cap(d.steps))
-	}
-	copy(grown, live)
-	d.releaseSteps(true)
-	d.steps = grown
-	d.head = 0
-}
-
-// releaseSteps empties the chain and gives a pooled block back to
-// stepBlocks. The steps must have run (which clears them) or have been
-// copied elsewhere; dirty says they have not been cleared yet.
-func (d *Deferred) releaseSteps(dirty bool) {
-	if dirty {
-		clear(d.steps[:cap(d.steps)]) // steps moved out of d keep nothing alive in it
-	}
-	if cap(d.steps) == stepBlockLen {
-		stepBlocks.Put((*stepBlock)(d.steps[:stepBlockLen]))
-	}
-	d.steps = d.inline[:0]
 }
 
 // Callback ports callback: fires the Deferred with result and runs the chain.
@@ -272,7 +183,7 @@ func (d *Deferred) start(result any) error {
 	if d.aux != nil && d.aux.debug {
 		d.aux.invoker = callers(4)
 	}
-	d.runCallbacks()
+	d.runCallbacks(step{})
 	return nil
 }
 
@@ -288,7 +199,7 @@ func (d *Deferred) Unpause() {
 		return
 	}
 	if d.called {
-		d.runCallbacks()
+		d.runCallbacks(step{})
 	}
 }
 
@@ -345,202 +256,6 @@ func (d *Deferred) callCanceller() {
 		}
 	}()
 	d.canceller(d)
-}
-
-// runCallbacks runs as much of the chain as can run now, iteratively: when a
-// callback returns an unfired Deferred, d waits on it; when that one fires,
-// its result moves to d and d continues (D-09, D-12). The explicit stack
-// keeps the goroutine stack flat however deep the chaining goes.
-//
-// The stack holds the Deferreds whose chains are in progress, innermost on
-// top. A Deferred below the top is either one whose result was just handed
-// to a waiter (it continues once the waiter is done) or the source of a
-// ChainDeferred whose target is running; the latter is marked running, as in
-// Twisted, where the target's chain runs inside the source's callback.
-func (d *Deferred) runCallbacks() {
-	if d.running {
-		return // a step of d is executing; the outer loop will continue (D-07)
-	}
-	var buf [8]*Deferred // most chains never wait: keep the stack off the heap
-	stack := append(buf[:0], d)
-	r := chainRun{fresh: true}
-	for panicked := true; panicked; {
-		// A step that panicked has its Failure as the result: carry on.
-		stack, panicked = r.run(stack)
-	}
-}
-
-// chainRun is the state of one runCallbacks, kept outside run so that a
-// panicking step, recovered in run, leaves it intact for the next run call.
-// (The stack travels as run's argument and result instead: stored in here,
-// its appends would move runCallbacks' buffer to the heap.)
-type chainRun struct {
-	// fresh: the top was just pushed, rather than resumed after a pop.
-	fresh bool
-	// calling is the Deferred whose callback or errback is executing.
-	calling *Deferred
-	// resume: a step of the top panicked; go on with its next step.
-	resume bool
-}
-
-// run runs chains until the stack is empty and returns false, or until a
-// step panics: then that step's result is the panic as a Failure (D-05) and
-// run returns true and the stack so that the caller calls it again. One
-// deferred recover per pass costs less than one per step.
-func (r *chainRun) run(in []*Deferred) (stack []*Deferred, panicked bool) {
-	stack = in // the named result, so that a recovered panic returns it
-	defer func() {
-		if c := r.calling; c != nil {
-			if v := recover(); v != nil {
-				c.running = false
-				c.result = failureFromPanic(v)
-				r.calling = nil
-				r.resume = true
-				panicked = true
-			}
-		}
-	}()
-	for len(stack) > 0 {
-		cur := stack[len(stack)-1]
-		if r.resume {
-			r.resume = false
-		} else {
-			if r.fresh && cur.paused != 0 {
-				// cur cannot start until it is unpaused (D-08). The Deferred
-				// below it, if any, carries on with its own steps. (Twisted
-				// abandons those too when a waiter is paused, until something
-				// else runs that chain; braid does not.) A Deferred resumed
-				// after a pop goes on even if paused meanwhile, as a pause
-				// from inside a running chain takes effect only at the next
-				// run.
-				stack = r.pop(stack)
-				continue
-			}
-			r.fresh = true
-			cur.chainedTo = nil
-		}
-		finished := true
-	steps:
-		for int(cur.head) < len(cur.steps) {
-			s := cur.steps[cur.head]
-			cur.steps[cur.head] = step{}
-			cur.head++
-
-			var v any
-			var err error
-			switch s.kind {
-			case stepCont:
-				// cur was waited on: hand its result to the waiter.
-				waiter := s.target
-				waiter.result = cur.result
-				waiter.chainedTo = nil
-				cur.result = nil
-				cur.forgetUnhandled()
-				waiter.paused--
-				stack = append(stack, waiter)
-				finished = false
-				break steps
-			case stepChain:
-				if next := cur.fireChained(s.target); next != nil {
-					cur.running = true
-					stack = append(stack, next)
-					finished = false
-					break steps
-				}
-				continue
-			case stepBoth:
-				r.calling, cur.running = cur, true
-				v, err = s.cb(cur.result)
-			default:
-				if f, isFailure := cur.result.(*Failure); isFailure {
-					if s.eb == nil {
-						continue // pass-through half
-					}
-					r.calling, cur.running = cur, true
-					v, err = s.eb(f)
-				} else {
-					if s.cb == nil {
-						continue
-					}
-					r.calling, cur.running = cur, true
-					v, err = s.cb(cur.result)
-				}
-			}
-			r.calling, cur.running = nil, false
-			if err != nil {
-				cur.result = newFailure(err, 2)
-				continue
-			}
-			cur.result = v
-			inner, ok := v.(*Deferred)
-			if !ok {
-				continue
-			}
-			switch {
-			case inner == cur:
-				cur.result = newFailure(ErrReturnedSelf, 2)
-			case inner == nil:
-				cur.result = nil // a nil *Deferred means "nothing to wait for"
-			case !inner.called || inner.paused != 0 || inner.chainedTo != nil:
-				// Wait for inner (D-09).
-				cur.paused++
-				cur.chainedTo = inner
-				inner.addStep(step{target: cur, kind: stepCont})
-				break steps
-			default:
-				// inner has a result already: take it (D-10).
-				cur.result = inner.result
-				inner.result = nil
-				inner.forgetUnhandled()
-			}
-		}
-		if int(cur.head) == len(cur.steps) {
-			if cap(cur.steps) == stepBlockLen {
-				cur.releaseSteps(false) // every step has run and was cleared
-			} else {
-				cur.steps = cur.steps[:0]
-			}
-			cur.head = 0
-		}
-		if finished {
-			cur.noteUnhandled()
-			stack = r.pop(stack)
-		}
-	}
-	return stack, false
-}
-
-// pop drops the top of the stack. The Deferred that becomes the top resumes
-// its own steps, so it is no longer marked running.
-func (r *chainRun) pop(stack []*Deferred) []*Deferred {
-	stack = stack[:len(stack)-1]
-	if n := len(stack); n > 0 {
-		stack[n-1].running = false
-	}
-	r.fresh = false
-	return stack
-}
-
-// fireChained fires target with cur's result, as target.Callback would, and
-// returns target when its chain should run next on the explicit stack.
-func (cur *Deferred) fireChained(target *Deferred) *Deferred {
-	if target.called {
-		if target.suppressAlreadyCalled {
-			target.suppressAlreadyCalled = false
-			cur.result = nil
-			return nil
-		}
-		cur.result = newFailure(target.alreadyCalledError(), 2)
-		return nil
-	}
-	target.called = true
-	target.result = cur.result
-	cur.result = nil
-	cur.forgetUnhandled()
-	if target.paused != 0 || target.running {
-		return nil // it runs when unpaused, or its own loop continues
-	}
-	return target
 }
 
 // String ports repr(d) (D-20).

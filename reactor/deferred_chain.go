@@ -1,0 +1,208 @@
+package reactor
+
+// runCallbacks runs as much of the chain as can run now, iteratively: when a
+// callback returns an unfired Deferred, d waits on it; when that one fires,
+// its result moves to d and d continues (D-09, D-12). The explicit stack
+// keeps the goroutine stack flat however deep the chaining goes.
+//
+// The stack holds the Deferreds whose chains are in progress, innermost on
+// top. A Deferred below the top is either one whose result was just handed
+// to a waiter (it continues once the waiter is done) or the source of a
+// ChainDeferred whose target is running; the latter is marked running, as in
+// Twisted, where the target's chain runs inside the source's callback.
+//
+// first, unless its kind is stepNone, is a step to run before d's stored
+// ones: add passes a step for a fired Deferred with none stored, sparing it
+// the round trip through a stepBlock.
+func (d *Deferred) runCallbacks(first step) {
+	if d.running {
+		return // a step of d is executing; the outer loop will continue (D-07)
+	}
+	var buf [8]*Deferred // most chains never wait: keep the stack off the heap
+	stack := append(buf[:0], d)
+	r := chainRun{fresh: true}
+	for panicked := true; panicked; first = (step{}) {
+		// A step that panicked has its Failure as the result: carry on. (It
+		// was first or a later step: first has run either way.)
+		stack, panicked = r.run(stack, first)
+	}
+}
+
+// chainRun is the state of one runCallbacks, kept outside run so that a
+// panicking step, recovered in run, leaves it intact for the next run call.
+// The stack travels as run's argument and result instead (stored in here,
+// its appends would move runCallbacks' buffer to the heap), and no pointer
+// is kept here at all: every store through a pointer costs a write barrier
+// while the GC marks, and run's locals need none.
+type chainRun struct {
+	// fresh: the top was just pushed, rather than resumed after a pop.
+	fresh bool
+	// resume: a step of the top panicked; go on with its next step.
+	resume bool
+}
+
+// run runs chains until the stack is empty and returns false, or until a
+// step panics: then that step's result is the panic as a Failure (D-05) and
+// run returns true and the stack so that the caller calls it again. One
+// deferred recover per pass costs less than one per step.
+//
+// first, when set, is the first step to run (see runCallbacks).
+func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked bool) {
+	stack = in            // the named result, so that a recovered panic returns it
+	var calling *Deferred // the Deferred whose callback or errback is executing
+	defer func() {
+		if calling != nil {
+			if v := recover(); v != nil {
+				calling.running = false
+				calling.result = failureFromPanic(v)
+				r.resume = true
+				panicked = true
+			}
+		}
+	}()
+	for len(stack) > 0 {
+		cur := stack[len(stack)-1]
+		if r.resume {
+			r.resume = false
+		} else {
+			if r.fresh && cur.paused != 0 {
+				// cur cannot start until it is unpaused (D-08). The Deferred
+				// below it, if any, carries on with its own steps. (Twisted
+				// abandons those too when a waiter is paused, until something
+				// else runs that chain; braid does not.) A Deferred resumed
+				// after a pop goes on even if paused meanwhile, as a pause
+				// from inside a running chain takes effect only at the next
+				// run.
+				stack = r.pop(stack)
+				continue
+			}
+			r.fresh = true
+			if cur.chainedTo != nil { // a store costs a write barrier while the GC marks
+				cur.chainedTo = nil
+			}
+		}
+		finished := true
+	steps:
+		for {
+			var s step
+			if first.kind != stepNone {
+				s, first = first, step{} // it belongs to the bottom Deferred, the first one run
+			} else if b := cur.steps; b != nil {
+				s = b.steps[b.head]
+				b.steps[b.head] = step{}
+				b.head++
+				if b.head == b.n {
+					cur.dropFirstBlock(b)
+				}
+			} else {
+				break
+			}
+
+			var v any
+			var err error
+			switch s.kind {
+			case stepCont:
+				// cur was waited on: hand its result to the waiter.
+				waiter := s.target
+				waiter.result = cur.result
+				waiter.chainedTo = nil
+				cur.result = nil
+				cur.forgetUnhandled()
+				waiter.paused--
+				stack = append(stack, waiter)
+				finished = false
+				break steps
+			case stepChain:
+				if next := cur.fireChained(s.target); next != nil {
+					cur.running = true
+					stack = append(stack, next)
+					finished = false
+					break steps
+				}
+				continue
+			case stepBoth:
+				calling, cur.running = cur, true
+				v, err = s.cb(cur.result)
+			default:
+				if f, isFailure := cur.result.(*Failure); isFailure {
+					if s.eb == nil {
+						continue // pass-through half
+					}
+					calling, cur.running = cur, true
+					v, err = s.eb(f)
+				} else {
+					if s.cb == nil {
+						continue
+					}
+					calling, cur.running = cur, true
+					v, err = s.cb(cur.result)
+				}
+			}
+			calling, cur.running = nil, false
+			if err != nil {
+				cur.result = newFailure(err, 2)
+				continue
+			}
+			cur.result = v
+			inner, ok := v.(*Deferred)
+			if !ok {
+				continue
+			}
+			switch {
+			case inner == cur:
+				cur.result = newFailure(ErrReturnedSelf, 2)
+			case inner == nil:
+				cur.result = nil // a nil *Deferred means "nothing to wait for"
+			case !inner.called || inner.paused != 0 || inner.chainedTo != nil:
+				// Wait for inner (D-09).
+				cur.paused++
+				cur.chainedTo = inner
+				inner.pushStep(step{target: cur, kind: stepCont})
+				break steps
+			default:
+				// inner has a result already: take it (D-10).
+				cur.result = inner.result
+				inner.result = nil
+				inner.forgetUnhandled()
+			}
+		}
+		if finished {
+			cur.noteUnhandled()
+			stack = r.pop(stack)
+		}
+	}
+	return stack, false
+}
+
+// pop drops the top of the stack. The Deferred that becomes the top resumes
+// its own steps, so it is no longer marked running.
+func (r *chainRun) pop(stack []*Deferred) []*Deferred {
+	stack = stack[:len(stack)-1]
+	if n := len(stack); n > 0 {
+		stack[n-1].running = false
+	}
+	r.fresh = false
+	return stack
+}
+
+// fireChained fires target with cur's result, as target.Callback would, and
+// returns target when its chain should run next on the explicit stack.
+func (cur *Deferred) fireChained(target *Deferred) *Deferred {
+	if target.called {
+		if target.suppressAlreadyCalled {
+			target.suppressAlreadyCalled = false
+			cur.result = nil
+			return nil
+		}
+		cur.result = newFailure(target.alreadyCalledError(), 2)
+		return nil
+	}
+	target.called = true
+	target.result = cur.result
+	cur.result = nil
+	cur.forgetUnhandled()
+	if target.paused != 0 || target.running {
+		return nil // it runs when unpaused, or its own loop continues
+	}
+	return target
+}
