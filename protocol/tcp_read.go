@@ -20,11 +20,12 @@ import (
 // memory a kept slice pins is at most slabSize/slabMinRead times its
 // length.
 //
-// What that memory costs is garbage-collector work, not the copy: each
-// 64 KiB read is 64 KiB more heap, and in a process with a small heap a
-// bulk transfer starts a collection every few megabytes (bench/RESULTS.md
-// has the measurements). ReuseReadBuffer is the way out for a protocol
-// that does not keep what it is given.
+// What that memory costs is not the copy but the collector: each 64 KiB
+// read is 64 KiB more heap, so in a process with a small heap a bulk
+// transfer starts a collection every few megabytes, and each one stalls
+// the reactor goroutine for about a millisecond on a 2-vCPU machine
+// (bench/RESULTS.md has the measurements). ReuseReadBuffer is the way out
+// for a protocol that does not keep what it is given.
 const (
 	slabSize    = 1 << 20
 	slabMinRead = 16 << 10
@@ -41,7 +42,7 @@ type readSlab struct {
 // find one. Not a sync.Pool: with one (per P, emptied at every collection)
 // a bulk transfer allocated the same bytes but kept landing on memory the
 // runtime had just handed back to the OS — 1.3 to 2.5 page faults per
-// 64 KiB round trip instead of 0.05 to 0.5, at some 14 µs each on the
+// 64 KiB round trip instead of 0.05 to 0.8, at some 14 µs each on the
 // 2-vCPU virtual machine of bench/RESULTS.md — and
 // BenchmarkTCPEcho64K/default went from 130 µs to 80 µs without it.
 var slabCache struct {
