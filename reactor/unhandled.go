@@ -75,7 +75,8 @@ func SetUnhandledErrorObserver(observer func(*Failure)) (restore func()) {
 
 // FlushUnhandledErrors returns the Failures of every live Deferred whose chain
 // currently rests on an unhandled error, and stops tracking them, so each is
-// reported once. A Deferred that later gets an errback is unaffected. Test
+// reported once. It never touches the Deferreds themselves (they belong to
+// their reactors' goroutines): a flushed entry simply leaves the set. A Deferred that later gets an errback is unaffected. Test
 // code calls it to check that nothing failed unseen (trial does, after every
 // test); a reactor calls it when it shuts down and logs each one.
 func FlushUnhandledErrors() []*Failure {
@@ -85,7 +86,6 @@ func FlushUnhandledErrors() []*Failure {
 	for e := range unhandled.entries {
 		delete(unhandled.entries, e)
 		e.cleanup.Stop()
-		e.untrack()
 		out = append(out, e.failure)
 	}
 	return out
@@ -104,7 +104,6 @@ func FlushUnhandledErrorsMatching(match func(*Failure) bool) []*Failure {
 		}
 		delete(unhandled.entries, e)
 		e.cleanup.Stop()
-		e.untrack()
 		out = append(out, e.failure)
 	}
 	return out
@@ -156,18 +155,10 @@ func (d *Deferred) forgetUnhandled() {
 func (d *Deferred) untrackUnhandled() {
 	e := d.aux.unhandled
 	d.aux.unhandled = nil
-	e.cleanup.Stop()
 	unhandled.mu.Lock()
+	e.cleanup.Stop()
 	delete(unhandled.entries, e)
 	unhandled.mu.Unlock()
-}
-
-// untrack clears the entry from its Deferred, if that is still alive and
-// still tracked by e. The caller holds unhandled.mu.
-func (e *unhandledEntry) untrack() {
-	if d := e.ref.Value(); d != nil && d.aux != nil && d.aux.unhandled == e {
-		d.aux.unhandled = nil
-	}
 }
 
 // reportCollected runs after a tracked Deferred was garbage collected.
