@@ -29,7 +29,6 @@ class Ender(protocol.ProcessProtocol):
 
 
 def run(n, samples, width):
-    out = []
     failure = []
 
     def start(count, done):
@@ -52,28 +51,7 @@ def run(n, samples, width):
         for _ in range(min(width, count)):
             spawn()
 
-    def next_sample(first):
-        try:
-            if failure:
-                reactor.stop()
-                return
-            if first:
-                start(max(1, n // 10), lambda _ns: reactor.callLater(0, next_sample, False))
-                return
-            if len(out) == samples:
-                reactor.stop()
-                return
-            start(n, record)
-        except BaseException as e:  # report, never hang
-            failure.append(e)
-            reactor.stop()
-
-    def record(elapsed_ns):
-        out.append(elapsed_ns / n)
-        reactor.callLater(0, next_sample, False)
-
-    reactor.callWhenRunning(next_sample, True)
-    reactor.run(installSignalHandlers=True)
+    out = common.sample_in_reactor(n, samples, start, install_signal_handlers=True)
     if failure:
         raise failure[0]
     return out
