@@ -60,12 +60,10 @@ type ForwardingProcess struct {
 	connecting *reactor.Deferred    // the connect attempt in flight
 	deadline   *reactor.DelayedCall
 	grace      *reactor.DelayedCall
-	connected  bool  // the forwarding port has connected at least once
 	halted     bool  // retries were stopped on purpose (hardened end, failure, cancel)
 	failure    error // what the Deferred fails with when the process ends
 	stopping   bool  // the stop sequence has started
 	ended      bool  // ProcessEnded has been delivered
-	started    time.Time
 }
 
 // Timeline records a ForwardingProcess's progress.
@@ -138,8 +136,7 @@ func (p *ForwardingProcess) takeDeferred() *reactor.Deferred {
 // ConnectionMade ports connectionMade: the first connect attempt happens
 // here, inside SpawnProcess, usually before the server listens (C-03).
 func (p *ForwardingProcess) ConnectionMade() {
-	p.started = time.Now()
-	p.Timeline.Spawned = p.started
+	p.Timeline.Spawned = time.Now()
 	h := &p.Hardening
 	if h.FailFast || h.KeepOutput {
 		p.Stderr = NewTailBuffer(h.tailSize())
@@ -187,7 +184,7 @@ func (p *ForwardingProcess) connectFailed(f *reactor.Failure) (any, error) {
 		p.fail(&ConnectFailedError{Port: p.Port, Attempts: p.Timeline.Attempts, Err: f})
 		return nil, nil
 	}
-	p.retry = p.r.CallLater(h.nextRetry(time.Since(p.started)), p.connect)
+	p.retry = p.r.CallLater(h.nextRetry(time.Since(p.Timeline.Spawned)), p.connect)
 	return nil, nil
 }
 
@@ -204,12 +201,14 @@ func (t *timedPort) ConnectionMade() {
 
 func (p *ForwardingProcess) portConnected() {
 	p.Timeline.Connected = time.Now()
-	p.connected = true
 	if p.deadline != nil {
 		_ = p.deadline.Cancel()
 		p.deadline = nil
 	}
 }
+
+// isConnected reports whether the forwarding port has connected at least once.
+func (p *ForwardingProcess) isConnected() bool { return !p.Timeline.Connected.IsZero() }
 
 // ForwardingPortDisconnected ports forwardingPortDisconnected (C-07): keep
 // what came back, then stop the process.
@@ -290,7 +289,7 @@ func (p *ForwardingProcess) ProcessEnded(reason *reactor.Failure) {
 		_ = p.grace.Cancel()
 		p.grace = nil
 	}
-	if p.Hardening.FailFast && !p.connected && !p.stopping {
+	if p.Hardening.FailFast && !p.isConnected() && !p.stopping {
 		p.failure = &EndedEarlyError{Port: p.Port, Attempts: p.Timeline.Attempts, Reason: reason, Stderr: p.Stderr.Bytes()}
 	}
 	if p.failure != nil {
@@ -362,7 +361,7 @@ func (p *ForwardingProcess) cancelPending() {
 
 func (p *ForwardingProcess) deadlinePassed() {
 	p.deadline = nil
-	if p.connected || p.ended {
+	if p.isConnected() || p.ended {
 		return
 	}
 	p.fail(&DeadlineError{Port: p.Port, Deadline: p.Hardening.Deadline, Attempts: p.Timeline.Attempts})
