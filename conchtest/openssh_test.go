@@ -79,6 +79,7 @@ const sshTimeout = 60 * time.Second
 // TestOpenSSH_Exec_C10 ports test_exec: ssh runs "echo goodbye" and the
 // OpenSSHProcess fires with its output.
 func TestOpenSSH_Exec_C10(t *testing.T) {
+	leakCheck(t)
 	trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
 		return setUpSSH(t, r, conchtest.SSHServerOptions{}).AddCallback(func(v any) (any, error) {
 			fx := v.(*sshFixture)
