@@ -34,7 +34,7 @@ func check(ws []Workload, tw twistedEnv, stdout io.Writer) error {
 		if len(w.Twisted) > 0 {
 			small := w
 			small.N = n
-			o := tw.run(small, 2, 90*time.Second)
+			o := tw.run(small, 2, 0, 90*time.Second)
 			switch {
 			case o.missing != "":
 				fails("Twisted", errors.New(o.missing))

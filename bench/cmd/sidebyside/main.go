@@ -27,6 +27,7 @@ type config struct {
 	groups     []string // empty: all
 	run        *regexp.Regexp
 	samples    int
+	warmup     time.Duration
 	out        string
 	timeout    time.Duration
 	python     string
@@ -58,6 +59,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	runRE := fs.String("run", "", "only workloads whose name matches this regular expression")
 	var cfg config
 	fs.IntVar(&cfg.samples, "samples", 5, "samples per contender; the table shows their median")
+	fs.DurationVar(&cfg.warmup, "warmup", 500*time.Millisecond, "discard each contender's samples until it has run this long (at least one sample), Twisted's too")
 	fs.StringVar(&cfg.out, "out", "", "append the table, with date and machine line, to this file (e.g. bench/RESULTS.md)")
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Second, "longest one sample may take before it counts as an error")
 	fs.StringVar(&cfg.python, "python", "/usr/bin/python3", "the Python with Debian's python3-twisted")
@@ -73,6 +75,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.samples < 1 {
 		return cfg, fmt.Errorf("-samples %d: must be at least 1", cfg.samples)
+	}
+	if cfg.warmup < 0 {
+		return cfg, fmt.Errorf("-warmup %v: must not be negative", cfg.warmup)
 	}
 	if cfg.timeout <= 0 {
 		return cfg, fmt.Errorf("-timeout %v: must be positive", cfg.timeout)
@@ -164,11 +169,14 @@ func run(cfg config, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// measure runs one workload: a full-size warm-up sample of each Go
-// contender (the GC pacer and the heap need a few cycles to settle; shorter
-// warm-ups left the first samples of allocation-heavy rows twice as slow),
-// then the Go contenders' samples interleaved (so drift on a shared machine
-// hits them alike), then the Twisted script.
+// measure runs one workload: full-size warm-up samples of each Go contender
+// for at least -warmup, then the Go contenders' samples interleaved (so
+// drift on a shared machine hits them alike), then the Twisted script, which
+// warms up as long. The warm-up is by time because what settles is the heap:
+// until the GC pacer has found its goal and the scavenger stops handing
+// pages back, a Go process keeps faulting in fresh pages, at some 14 µs each
+// on the VM of bench/RESULTS.md; one 7 ms sample of the Deferred chain took
+// 173 ns with 226 faults where the settled rate is 101-124 ns with none.
 func measure(w Workload, cfg config, tw twistedEnv, stderr io.Writer) result {
 	r := result{w: w}
 	type goContender struct {
@@ -182,7 +190,7 @@ func measure(w Workload, cfg config, tw twistedEnv, stderr io.Writer) result {
 			c.out.absent = true
 			continue
 		}
-		if _, err := timed(c.f, w.N, cfg.timeout); err != nil {
+		if err := warmUp(c.f, w.N, cfg); err != nil {
 			c.out.err = fmt.Errorf("%s warm-up: %w", c.name, err)
 		}
 	}
@@ -199,7 +207,7 @@ func measure(w Workload, cfg config, tw twistedEnv, stderr io.Writer) result {
 			c.out.samples = append(c.out.samples, float64(d)/float64(w.N))
 		}
 	}
-	r.twisted = tw.run(w, cfg.samples, cfg.timeout*time.Duration(cfg.samples+1))
+	r.twisted = tw.run(w, cfg.samples, cfg.warmup, cfg.warmup+cfg.timeout*time.Duration(cfg.samples+2))
 
 	fmt.Fprintf(stderr, "%-8s %-50s braid %s  Twisted %s  plain Go %s\n", w.Group, w.Name,
 		formatPerOp(r.braid.median()), formatPerOp(r.twisted.median()), formatPerOp(r.plain.median()))
@@ -214,6 +222,20 @@ func measure(w Workload, cfg config, tw twistedEnv, stderr io.Writer) result {
 		}
 	}
 	return r
+}
+
+// warmUp runs samples of f, discarded, until they add up to cfg.warmup; at
+// least one.
+func warmUp(f func(int) (time.Duration, error), n int, cfg config) error {
+	start := time.Now()
+	for {
+		if _, err := timed(f, n, cfg.timeout); err != nil {
+			return err
+		}
+		if time.Since(start) >= cfg.warmup {
+			return nil
+		}
+	}
 }
 
 // errTimeout reports a sample that did not finish within -timeout.

@@ -230,7 +230,7 @@ func TestTwistedMissing(t *testing.T) {
 	if !strings.Contains(env.missing, installHint) {
 		t.Errorf("missing = %q, want the install hint", env.missing)
 	}
-	o := env.run(Workload{Twisted: []string{"reactor_deferred.py"}, N: 1}, 1, time.Second)
+	o := env.run(Workload{Twisted: []string{"reactor_deferred.py"}, N: 1}, 1, 0, time.Second)
 	if o.missing == "" || !math.IsNaN(o.median()) {
 		t.Errorf("outcome = %+v, want missing", o)
 	}

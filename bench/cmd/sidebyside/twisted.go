@@ -73,7 +73,7 @@ func findTwistedDir() string {
 }
 
 // runTwisted runs one workload's script and returns its samples in ns/op.
-func (env twistedEnv) run(w Workload, samples int, timeout time.Duration) outcome {
+func (env twistedEnv) run(w Workload, samples int, warmup, timeout time.Duration) outcome {
 	if len(w.Twisted) == 0 {
 		return outcome{absent: true}
 	}
@@ -81,7 +81,8 @@ func (env twistedEnv) run(w Workload, samples int, timeout time.Duration) outcom
 		return outcome{missing: env.missing}
 	}
 	script := filepath.Join(env.dir, w.Twisted[0])
-	args := append([]string{script, "-n", strconv.Itoa(w.N), "-samples", strconv.Itoa(samples)}, w.Twisted[1:]...)
+	args := append([]string{script, "-n", strconv.Itoa(w.N), "-samples", strconv.Itoa(samples),
+		"-warmup-ms", strconv.FormatInt(warmup.Milliseconds(), 10)}, w.Twisted[1:]...)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, env.python, args...)
