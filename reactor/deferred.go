@@ -24,11 +24,13 @@ type Errback func(f *Failure) (any, error)
 // reactor it belongs to the reactor's goroutine. The zero value is not
 // usable: call NewDeferred.
 type Deferred struct {
+	// result is the current result; while the chain waits on another
+	// Deferred (D-09) it is that Deferred, as in Twisted, which is how a
+	// waiting Deferred is recognised (see waitingOn).
 	result any
 	steps  *stepBlock // the steps waiting to run; nil when there are none
 
 	canceller func(*Deferred)
-	chainedTo *Deferred    // the Deferred this one waits on (D-09, D-14)
 	aux       *deferredAux // what few Deferreds need, allocated on demand
 
 	// paused is the pause count (D-08); the chain runs only when it is 0.
@@ -38,16 +40,39 @@ type Deferred struct {
 	// Deferred's own steps is executing, so that adding a step or firing from
 	// inside it does not recurse (D-07).
 	running bool
+	// flags holds the rarely set states below, in one byte so that a
+	// Deferred fits the 48-byte size class: on the machines braid is
+	// measured on an allocation costs about 0.7 ns per byte, and one
+	// Deferred is allocated per operation.
+	flags deferredFlags
+}
+
+type deferredFlags uint8
+
+const (
 	// suppressAlreadyCalled makes the next Callback/Errback a silent no-op,
 	// after Cancel on a Deferred without a canceller (D-13).
-	suppressAlreadyCalled bool
+	suppressAlreadyCalled deferredFlags = 1 << iota
 	// cancelOnly marks a Deferred whose Cancel runs the canceller and nothing
 	// else (DeferredList: it cancels its members and fires when they do).
-	cancelOnly bool
+	cancelOnly
 	// cancelling is set while the canceller runs, so that a Cancel reaching
 	// this Deferred again from inside it (a DeferredList whose member waits
 	// on the list) does not recurse forever.
-	cancelling bool
+	cancelling
+)
+
+func (d *Deferred) hasFlag(f deferredFlags) bool { return d.flags&f != 0 }
+func (d *Deferred) setFlag(f deferredFlags)      { d.flags |= f }
+func (d *Deferred) clearFlag(f deferredFlags)    { d.flags &^= f }
+
+// waitingOn returns the Deferred d's chain waits on (D-09), or nil. Only a
+// waiting Deferred holds a *Deferred as its result: Callback refuses one,
+// and the chain runner replaces one a step returns by its result unless it
+// has to wait for it.
+func (d *Deferred) waitingOn() *Deferred {
+	inner, _ := d.result.(*Deferred)
+	return inner
 }
 
 // NewDeferred ports Deferred(canceller): an unfired Deferred. canceller, which
@@ -84,9 +109,6 @@ func (d *Deferred) Paused() int { return int(d.paused) }
 // unfired, a *Failure on the error path. While the chain waits on another
 // Deferred (D-09), Result returns that Deferred, as Twisted does.
 func (d *Deferred) Result() any {
-	if d.chainedTo != nil {
-		return d.chainedTo
-	}
 	return d.result
 }
 
@@ -172,8 +194,8 @@ func (d *Deferred) Errback(err error) error {
 
 func (d *Deferred) start(result any) error {
 	if d.called {
-		if d.suppressAlreadyCalled {
-			d.suppressAlreadyCalled = false
+		if d.hasFlag(suppressAlreadyCalled) {
+			d.clearFlag(suppressAlreadyCalled)
 			return nil
 		}
 		return d.alreadyCalledError()
@@ -212,15 +234,15 @@ func (d *Deferred) Unpause() {
 // (where Twisted recurses until RecursionError), it does nothing.
 func (d *Deferred) Cancel() {
 	t := d.cancelTarget()
-	if t == nil || t.cancelling {
+	if t == nil || t.hasFlag(cancelling) {
 		return // nothing to cancel, or a canceller cancelling its own Deferred again
 	}
 	if t.canceller != nil {
 		t.callCanceller()
 	} else {
-		t.suppressAlreadyCalled = true
+		t.setFlag(suppressAlreadyCalled)
 	}
-	if !t.called && !t.cancelOnly {
+	if !t.called && !t.hasFlag(cancelOnly) {
 		_ = t.start(newFailure(ErrCancelledError, 3))
 	}
 }
@@ -235,11 +257,11 @@ func (d *Deferred) cancelTarget() *Deferred {
 			if !fast.called {
 				return fast
 			}
-			if fast = fast.chainedTo; fast == nil {
+			if fast = fast.waitingOn(); fast == nil {
 				return nil
 			}
 		}
-		if slow = slow.chainedTo; slow == fast {
+		if slow = slow.waitingOn(); slow == fast {
 			return nil
 		}
 	}
@@ -248,9 +270,9 @@ func (d *Deferred) cancelTarget() *Deferred {
 // callCanceller runs the canceller, turning a panic into an error result if
 // the canceller did not fire the Deferred itself.
 func (d *Deferred) callCanceller() {
-	d.cancelling = true
+	d.setFlag(cancelling)
 	defer func() {
-		d.cancelling = false
+		d.clearFlag(cancelling)
 		if v := recover(); v != nil && !d.called {
 			_ = d.start(failureFromPanic(v))
 		}
@@ -261,8 +283,8 @@ func (d *Deferred) callCanceller() {
 // String ports repr(d) (D-20).
 func (d *Deferred) String() string {
 	switch {
-	case d.chainedTo != nil:
-		return fmt.Sprintf("<Deferred at %p waiting on Deferred at %p>", d, d.chainedTo)
+	case d.waitingOn() != nil:
+		return fmt.Sprintf("<Deferred at %p waiting on Deferred at %p>", d, d.waitingOn())
 	case d.called:
 		return fmt.Sprintf("<Deferred at %p current result: %v>", d, d.result)
 	default:

@@ -77,9 +77,6 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 				continue
 			}
 			r.fresh = true
-			if cur.chainedTo != nil { // a store costs a write barrier while the GC marks
-				cur.chainedTo = nil
-			}
 		}
 		finished := true
 	steps:
@@ -104,8 +101,7 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 			case stepCont:
 				// cur was waited on: hand its result to the waiter.
 				waiter := s.target
-				waiter.result = cur.result
-				waiter.chainedTo = nil
+				waiter.result = cur.result // it was cur: waiter waits no more
 				cur.result = nil
 				cur.forgetUnhandled()
 				waiter.paused--
@@ -153,10 +149,9 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 				cur.result = newFailure(ErrReturnedSelf, 2)
 			case inner == nil:
 				cur.result = nil // a nil *Deferred means "nothing to wait for"
-			case !inner.called || inner.paused != 0 || inner.chainedTo != nil:
-				// Wait for inner (D-09).
+			case !inner.called || inner.paused != 0 || inner.waitingOn() != nil:
+				// Wait for inner (D-09); cur.result holds it meanwhile.
 				cur.paused++
-				cur.chainedTo = inner
 				inner.pushStep(step{target: cur, kind: stepCont})
 				break steps
 			default:
@@ -189,8 +184,8 @@ func (r *chainRun) pop(stack []*Deferred) []*Deferred {
 // returns target when its chain should run next on the explicit stack.
 func (cur *Deferred) fireChained(target *Deferred) *Deferred {
 	if target.called {
-		if target.suppressAlreadyCalled {
-			target.suppressAlreadyCalled = false
+		if target.hasFlag(suppressAlreadyCalled) {
+			target.clearFlag(suppressAlreadyCalled)
 			cur.result = nil
 			return nil
 		}

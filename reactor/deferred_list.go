@@ -41,7 +41,7 @@ func DeferredList(ds []*Deferred, opts DLOptions) *Deferred {
 			m.Cancel()
 		}
 	})
-	list.cancelOnly = true
+	list.setFlag(cancelOnly)
 	if len(ds) == 0 && !opts.FireOnOneCallback {
 		_ = list.Callback(results)
 		return list

@@ -176,8 +176,10 @@ type modelDeferred struct {
 	running   bool
 	suppress  bool
 	paused    int
-	result    any // nil, int, modelFailure or *modelDeferred (while waiting)
-	waiting   *modelDeferred
+	// result is nil, an int, a modelFailure, or the *modelDeferred the chain
+	// waits on: as in Twisted, holding a Deferred as the result is what
+	// waiting means (also after an unmatched unpause lets the chain go on).
+	result any
 	steps     []modelStep
 }
 
@@ -201,11 +203,7 @@ func runModel(p *program) []string {
 		m.do(o)
 	}
 	for i, d := range m.ds {
-		res := d.result
-		if d.waiting != nil {
-			res = d.waiting
-		}
-		m.log("final d%d called=%v paused=%d result=%s", i, d.called, d.paused, m.name(res))
+		m.log("final d%d called=%v paused=%d result=%s", i, d.called, d.paused, m.name(d.result))
 	}
 	return m.trace
 }
@@ -283,7 +281,7 @@ func (m *modelRun) cancel(d *modelDeferred) {
 	seen := map[*modelDeferred]bool{}
 	for d.called {
 		seen[d] = true
-		if d = d.waiting; d == nil || seen[d] {
+		if d = d.waitingOn(); d == nil || seen[d] {
 			return
 		}
 	}
@@ -309,11 +307,17 @@ func (m *modelRun) cancel(d *modelDeferred) {
 	}
 }
 
+// waitingOn is the Deferred d's result holds, if any (Twisted's
+// isinstance(d.result, Deferred)).
+func (d *modelDeferred) waitingOn() *modelDeferred {
+	inner, _ := d.result.(*modelDeferred)
+	return inner
+}
+
 func (m *modelRun) run(d *modelDeferred) {
 	if d.running || d.paused != 0 {
 		return
 	}
-	d.waiting = nil
 	for len(d.steps) > 0 {
 		s := d.steps[0]
 		d.steps = d.steps[1:]
@@ -321,7 +325,6 @@ func (m *modelRun) run(d *modelDeferred) {
 		case s.cont != nil:
 			w := s.cont
 			w.result, d.result = d.result, nil
-			w.waiting = nil
 			w.paused--
 			m.run(w)
 		case s.chain != nil:
@@ -358,9 +361,8 @@ func (m *modelRun) run(d *modelDeferred) {
 				d.result = modelFailure("self")
 				continue
 			}
-			if !inner.called || inner.paused != 0 || inner.waiting != nil {
+			if !inner.called || inner.paused != 0 || inner.waitingOn() != nil {
 				d.paused++
-				d.waiting = inner
 				inner.steps = append(inner.steps, modelStep{cont: d})
 				return
 			}

@@ -3,6 +3,7 @@ package reactor
 import (
 	"fmt"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -140,5 +141,17 @@ func TestDeferred_PanicMidLongChain_D05(t *testing.T) {
 	}
 	if d.Result() != "ok" {
 		t.Errorf("result %v, want ok", d.Result())
+	}
+}
+
+// The Deferred is allocated once per operation, and allocation here costs
+// in proportion to its size class: keep it at 48 bytes (see Deferred.flags).
+// A stepBlock must stay within the 512-byte class (see stepBlockLen).
+func TestDeferred_SizeClasses(t *testing.T) {
+	if got := unsafe.Sizeof(Deferred{}); got > 48 {
+		t.Errorf("Deferred is %d bytes, want at most 48", got)
+	}
+	if got := unsafe.Sizeof(stepBlock{}); got > 512 {
+		t.Errorf("stepBlock is %d bytes, want at most 512", got)
 	}
 }

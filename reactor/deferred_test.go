@@ -290,6 +290,33 @@ func TestDeferred_ReturnedDeferredPausesChain_E05_D09(t *testing.T) {
 	}
 }
 
+// D-08, D-09, D-14: what "waiting" means is that the result is a Deferred,
+// as in Twisted (isinstance(result, Deferred)), not a separate link. An
+// unmatched Unpause lets a waiting outer run on with the inner as its
+// result; Cancel on the outer still reaches the inner; and a Deferred whose
+// callback returns that outer waits on it rather than taking its result.
+// The expected states are what Twisted 22.4 prints for the same program.
+func TestDeferred_WaitingIsAResultThatIsADeferred_D08_D09_D14(t *testing.T) {
+	var ev events
+	outer, inner := NewDeferred(nil), NewDeferred(func(*Deferred) { ev.add("inner canceller") })
+	outer.AddCallback(func(any) (any, error) { return inner, nil })
+	_ = outer.Callback(0)
+	outer.Unpause() // unmatched: the chain goes on, its result still inner
+	ev.add(fmt.Sprintf("outer paused=%d waiting=%v", outer.Paused(), outer.Result() == inner))
+
+	third := NewDeferred(nil)
+	third.AddCallback(func(any) (any, error) { return outer, nil })
+	_ = third.Callback(0)
+	ev.add(fmt.Sprintf("third paused=%d waiting on outer=%v", third.Paused(), third.Result() == outer))
+
+	outer.Cancel() // reaches inner through outer's result
+	handled(inner)
+	want := events{"outer paused=0 waiting=true", "third paused=1 waiting on outer=true", "inner canceller"}
+	if diff := cmp.Diff(want, ev); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
 // D-10 (E-05, E-06): an already-fired inner's result is taken at once (the
 // inner keeps nil); a fired but paused inner is waited for until unpaused.
 func TestDeferred_ReturnedFiredDeferred_E06_D10(t *testing.T) {

@@ -59,7 +59,7 @@ func InlineCallbacks(body func(await Await) (any, error)) *Deferred {
 	st.outer = NewDeferred(st.cancel)
 	// The outer Deferred fires only with the body's outcome, never with a
 	// CancelledError of its own (see cancel).
-	st.outer.cancelOnly = true
+	st.outer.setFlag(cancelOnly)
 	st.gotStep = st.gotResult
 	st.next, st.stop = iter.Pull(st.run)
 	st.step()
