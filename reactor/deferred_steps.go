@@ -27,8 +27,8 @@ type step struct {
 
 // A Deferred keeps the steps waiting to run in stepBlocks borrowed from
 // stepBlocks (the pool) and gives each back once its steps have run. The
-// Deferred itself then holds a single pointer for them and stays one cache
-// line long: a Deferred is allocated for every operation, while its steps
+// Deferred itself then holds a single pointer for them and stays at 48
+// bytes: a Deferred is allocated for every operation, while its steps
 // live only from the first AddCallback until the chain has run, which in
 // most programs is soon. The pool keeps the block memory warm in the cache,
 // where a fresh allocation would touch memory the GC last swept (on the
