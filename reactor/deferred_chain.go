@@ -86,7 +86,6 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 				s, first = first, step{} // it belongs to the bottom Deferred, the first one run
 			} else if b := cur.steps; b != nil {
 				s = b.steps[b.head]
-				b.steps[b.head] = step{}
 				b.head++
 				if b.head == b.n {
 					cur.dropFirstBlock(b)
@@ -153,6 +152,7 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 				// Wait for inner (D-09); cur.result holds it meanwhile.
 				cur.paused++
 				inner.pushStep(step{target: cur, kind: stepCont})
+				cur.releaseRunSteps() // a wait can be long
 				break steps
 			default:
 				// inner has a result already: take it (D-10).

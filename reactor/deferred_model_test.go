@@ -180,7 +180,7 @@ type modelDeferred struct {
 	// waits on: as in Twisted, holding a Deferred as the result is what
 	// waiting means (also after an unmatched unpause lets the chain go on).
 	result any
-	steps     []modelStep
+	steps  []modelStep
 }
 
 type modelStep struct {

@@ -2,8 +2,10 @@ package reactor
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"unsafe"
+	"weak"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -153,5 +155,29 @@ func TestDeferred_SizeClasses(t *testing.T) {
 	}
 	if got := unsafe.Sizeof(stepBlock{}); got > 512 {
 		t.Errorf("stepBlock is %d bytes, want at most 512", got)
+	}
+}
+
+// D-09: a Deferred waiting on another holds no callback that has already
+// run (Twisted drops each as it runs it), so what such a callback captured
+// can be collected during the wait.
+func TestDeferred_WaitingReleasesRunCallbacks_D09(t *testing.T) {
+	outer, inner := NewDeferred(nil), NewDeferred(nil)
+	holding := func(p *[1 << 16]byte) Callback {
+		return func(v any) (any, error) { _ = p[0]; return v, nil }
+	}
+	captured := new([1 << 16]byte)
+	gone := weak.Make(captured)
+	outer.AddCallback(holding(captured))
+	outer.AddCallback(func(any) (any, error) { return inner, nil })
+	outer.AddCallback(func(v any) (any, error) { return v, nil })
+	_ = outer.Callback(1)
+	runtime.GC()
+	if gone.Value() != nil {
+		t.Error("a callback that ran is still reachable from the waiting Deferred")
+	}
+	_ = inner.Callback(2)
+	if outer.Result() != 2 {
+		t.Errorf("outer result = %v, want 2", outer.Result())
 	}
 }
