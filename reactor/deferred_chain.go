@@ -49,7 +49,7 @@ type chainRun struct {
 // first, when set, is the first step to run (see runCallbacks).
 func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked bool) {
 	stack = in            // the named result, so that a recovered panic returns it
-	var calling *Deferred // the Deferred whose callback or errback is executing
+	var calling *Deferred // the Deferred whose steps are running: a panic becomes its result
 	defer func() {
 		if calling != nil {
 			if v := recover(); v != nil {
@@ -78,7 +78,11 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 			}
 			r.fresh = true
 		}
-		finished := true
+		// cur is marked running (and is the one a panic is charged to) for
+		// its whole run of steps, not around each call: between two steps
+		// no other code runs, and this saves four stores per step.
+		calling, cur.running = cur, true
+		finished, keepRunning := true, false
 	steps:
 		for {
 			var s step
@@ -109,31 +113,29 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 				break steps
 			case stepChain:
 				if next := cur.fireChained(s.target); next != nil {
-					cur.running = true
+					// cur stays running while its target's chain runs,
+					// as in Twisted, where that happens inside cur's step.
+					keepRunning = true
 					stack = append(stack, next)
 					finished = false
 					break steps
 				}
 				continue
 			case stepBoth:
-				calling, cur.running = cur, true
 				v, err = s.cb(cur.result)
 			default:
 				if f, isFailure := cur.result.(*Failure); isFailure {
 					if s.eb == nil {
 						continue // pass-through half
 					}
-					calling, cur.running = cur, true
 					v, err = s.eb(f)
 				} else {
 					if s.cb == nil {
 						continue
 					}
-					calling, cur.running = cur, true
 					v, err = s.cb(cur.result)
 				}
 			}
-			calling, cur.running = nil, false
 			if err != nil {
 				cur.result = newFailure(err, 2)
 				continue
@@ -161,6 +163,7 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 				inner.forgetUnhandled()
 			}
 		}
+		calling, cur.running = nil, keepRunning
 		if finished {
 			cur.noteUnhandled()
 			stack = r.pop(stack)
