@@ -19,7 +19,7 @@ func init() {
 		Group:   "reactor",
 		Name:    "Deferred: create, 10 callbacks, fire",
 		Unit:    "chain",
-		N:       50000,
+		N:       200000, // a braid sample of some 25 ms: shorter ones were at the mercy of the neighbours' bursts
 		Braid:   braidDeferredChain,
 		Twisted: []string{"reactor_deferred.py"},
 	})
