@@ -8,8 +8,16 @@ package reactor
 // The stack holds the Deferreds whose chains are in progress, innermost on
 // top. A Deferred below the top is either one whose result was just handed
 // to a waiter (it continues once the waiter is done) or the source of a
-// ChainDeferred whose target is running; the latter is marked running, as in
-// Twisted, where the target's chain runs inside the source's callback.
+// ChainDeferred whose target is running. A source is followed by chainMark
+// and stays marked running, as in Twisted, where the target's chain runs
+// inside the source's step (a call of its own to _runCallbacks). So the
+// stack is a series of segments, one per such call, separated by chainMark.
+//
+// As in Twisted, a Deferred that is paused when it comes to the top, new or
+// resumed, ends its segment's pass at once: it and the Deferreds below it
+// in the segment keep their remaining steps until something runs their
+// chains again (an Unpause, an added step), and the source below the
+// segment carries on (D-08, D-09).
 //
 // first, unless its kind is stepNone, is a step to run before d's stored
 // ones: add passes a step for a fired Deferred with none stored, sparing it
@@ -20,7 +28,7 @@ func (d *Deferred) runCallbacks(first step) {
 	}
 	var buf [8]*Deferred // most chains never wait: keep the stack off the heap
 	stack := append(buf[:0], d)
-	r := chainRun{fresh: true}
+	var r chainRun
 	for panicked := true; panicked; first = (step{}) {
 		// A step that panicked has its Failure as the result: carry on. (It
 		// was first or a later step: first has run either way.)
@@ -35,9 +43,9 @@ func (d *Deferred) runCallbacks(first step) {
 // is kept here at all: every store through a pointer costs a write barrier
 // while the GC marks, and run's locals need none.
 type chainRun struct {
-	// fresh: the top was just pushed, rather than resumed after a pop.
-	fresh bool
-	// resume: a step of the top panicked; go on with its next step.
+	// resume: go on with the top's next step, without the check for a
+	// pause that starts a Deferred's pass: a step of it panicked, or it is
+	// a ChainDeferred source whose target has just finished.
 	resume bool
 }
 
@@ -64,19 +72,9 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 		cur := stack[len(stack)-1]
 		if r.resume {
 			r.resume = false
-		} else {
-			if r.fresh && cur.paused != 0 {
-				// cur cannot start until it is unpaused (D-08). The Deferred
-				// below it, if any, carries on with its own steps. (Twisted
-				// abandons those too when a waiter is paused, until something
-				// else runs that chain; braid does not.) A Deferred resumed
-				// after a pop goes on even if paused meanwhile, as a pause
-				// from inside a running chain takes effect only at the next
-				// run.
-				stack = r.pop(stack)
-				continue
-			}
-			r.fresh = true
+		} else if cur.paused != 0 {
+			stack = r.endSegment(stack)
+			continue
 		}
 		// cur is marked running (and is the one a panic is charged to) for
 		// its whole run of steps, not around each call: between two steps
@@ -100,6 +98,7 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 
 			var v any
 			var err error
+			passedOn := false // v is the result a pass-through half handed on
 			switch s.kind {
 			case stepCont:
 				// cur was waited on: hand its result to the waiter.
@@ -116,7 +115,7 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 					// cur stays running while its target's chain runs,
 					// as in Twisted, where that happens inside cur's step.
 					keepRunning = true
-					stack = append(stack, next)
+					stack = append(stack, chainMark, next)
 					finished = false
 					break steps
 				}
@@ -129,12 +128,14 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 						continue // pass-through half
 					}
 					v, err = s.eb(f)
-				} else {
-					if s.cb == nil {
-						continue
-					}
+				} else if s.cb != nil {
 					v, err = s.cb(cur.result)
+				} else if v, passedOn = cur.result, true; cur.waitingOn() == nil {
+					continue // pass-through half
 				}
+				// else Twisted's pass-through returns its argument and the
+				// chain checks it as any result: a Deferred (there only
+				// after an unmatched Unpause) is waited on again.
 			}
 			if err != nil {
 				cur.result = newFailure(err, 2)
@@ -146,7 +147,10 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 				continue
 			}
 			switch {
-			case inner == cur:
+			case inner == cur && !passedOn:
+				// A callback returned its own Deferred (D-11). (Handed on
+				// by a pass-through, after a waiting cycle, it is waited on
+				// as Twisted does: for ever, unless unpaused.)
 				cur.result = newFailure(ErrReturnedSelf, 2)
 			case inner == nil:
 				cur.result = nil // a nil *Deferred means "nothing to wait for"
@@ -172,20 +176,54 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 	return stack, false
 }
 
-// pop drops the top of the stack. The Deferred that becomes the top resumes
-// its own steps, so it is no longer marked running.
+// chainMark separates the segments of the stack (see runCallbacks).
+var chainMark = new(Deferred)
+
+// pop drops the top of the stack, which has run all it could.
 func (r *chainRun) pop(stack []*Deferred) []*Deferred {
-	stack = stack[:len(stack)-1]
-	if n := len(stack); n > 0 {
-		stack[n-1].running = false
+	return r.resumeSource(stack[:len(stack)-1])
+}
+
+// endSegment drops the top segment of the stack (see runCallbacks), leaving
+// its Deferreds' remaining steps for later, as Twisted's _runCallbacks does
+// when it meets a paused Deferred.
+func (r *chainRun) endSegment(stack []*Deferred) []*Deferred {
+	for len(stack) > 0 && stack[len(stack)-1] != chainMark {
+		stack = stack[:len(stack)-1]
 	}
-	r.fresh = false
+	return r.resumeSource(stack)
+}
+
+// resumeSource, when a segment has just ended, lets the ChainDeferred source
+// below it carry on as if from inside its step (r.resume), as Twisted's does
+// when the target's Callback returns: even if paused meanwhile. Its result
+// becomes nil only now, because nil is what that Callback returns to the
+// step (so a callback of the target that returned the source found the
+// source's result still there, and took it).
+func (r *chainRun) resumeSource(stack []*Deferred) []*Deferred {
+	n := len(stack)
+	if n == 0 || stack[n-1] != chainMark {
+		return stack
+	}
+	stack = stack[:n-1]
+	src := stack[n-2]
+	src.running = false
+	src.result = nil
+	r.resume = true
 	return stack
 }
 
 // fireChained fires target with cur's result, as target.Callback would, and
-// returns target when its chain should run next on the explicit stack.
+// returns target when its chain should run next on the explicit stack; cur's
+// result then stays until target's chain is done (see pop).
 func (cur *Deferred) fireChained(target *Deferred) *Deferred {
+	if cur.waitingOn() != nil {
+		// Only after an unmatched Unpause can a chain go on while its result
+		// is a Deferred; Twisted's callback then fails its assertion, before
+		// it looks at the target.
+		cur.result = newFailure(ErrDeferredResult, 2)
+		return nil
+	}
 	if target.called {
 		if target.hasFlag(suppressAlreadyCalled) {
 			target.clearFlag(suppressAlreadyCalled)
@@ -197,9 +235,9 @@ func (cur *Deferred) fireChained(target *Deferred) *Deferred {
 	}
 	target.called = true
 	target.result = cur.result
-	cur.result = nil
 	cur.forgetUnhandled()
 	if target.paused != 0 || target.running {
+		cur.result = nil
 		return nil // it runs when unpaused, or its own loop continues
 	}
 	return target

@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -80,6 +81,29 @@ var deferredChainSeeds = [][]byte{
 	prog([4]byte{}, op3(opAddCallback, 0, fnDeferred, 0), op3(opCallback, 1, 0, 1), op3(opPause, 1, 0, 0),
 		op3(opAddCallback, 2, fnDeferred, 1), op3(opCallback, 2, 0, 3), op3(opUnpause, 1, 0, 0),
 		op3(opCallback, 0, 0, 0)),
+	// Found against Twisted (TestDeferredChainAgainstTwisted), cut down:
+	// a ChainDeferred source keeps its result while the target's chain runs,
+	// so a target callback returning the source takes it.
+	prog([4]byte{cancErrback, cancNoop, cancErrback, cancNone}, op3(opAddBoth, 2, fnDeferred, 3),
+		op3(opChain, 3, 0, 2), op3(opErrback, 3, 0, 3)),
+	// A waiter that is still paused when handed its result ends the pass:
+	// the rest of the inner's steps wait for the next run (here an add).
+	prog([4]byte{cancCallback, cancNoop, cancPanic, cancPanic}, op3(opCallback, 2, 0, 5), op3(opChain, 2, 0, 2),
+		op3(opAddBoth, 2, fnDeferred, 0), op3(opChain, 2, 0, 2), op3(opAddCallback, 0, fnPanic, 4),
+		op3(opUnpause, 2, 0, 0), op3(opErrback, 0, 0, 5), op3(opAddBoth, 0, fnNil, 4)),
+	// A pass-through half hands on a result that is a Deferred (after an
+	// unmatched unpause): the chain waits on it again.
+	prog([4]byte{cancCallback, cancNoop, cancNone, cancNone}, op3(opAddErrback, 3, fnDeferred, 2),
+		op3(opAddErrback, 3, fnError, 6), op3(opUnpause, 3, 0, 0),
+		op3(opAddBoth, 2, fnNested, 1), op3(opAddCallback, 2, fnDeferred, 3),
+		op3(opPause, 3, 0, 0), op3(opCancel, 2, 0, 0), op3(opUnpause, 2, 0, 0), op3(opErrback, 3, 0, 1),
+		op3(opAddCallback, 2, fnNested, 1), op3(opCallback, 0, 0, 2)),
+	// Two Deferreds waiting on each other: one ends up handed itself, and a
+	// pass-through makes it wait on itself, as in Twisted (no D-11 failure:
+	// no callback returned it).
+	prog([4]byte{cancErrback, cancCallback, cancNoop, cancErrback}, op3(opPause, 2, 0, 0), op3(opErrback, 1, 0, 6),
+		op3(opAddBoth, 2, fnDeferred, 1), op3(opAddErrback, 2, fnValue, 7), op3(opAddBoth, 1, fnDeferred, 2),
+		op3(opErrback, 2, 0, 7), op3(opUnpause, 2, 0, 0), op3(opUnpause, 1, 0, 0)),
 	// A long line of chained Deferreds and failures passed along them.
 	prog([4]byte{}, op3(opChain, 0, 0, 1), op3(opChain, 1, 0, 2), op3(opChain, 2, 0, 3),
 		op3(opAddErrback, 3, fnFailure, 0), op3(opErrback, 0, 0, 5), op3(opAddBoth, 3, fnFailure, 6)),
@@ -94,5 +118,21 @@ func TestDeferredChainModel_Seeds(t *testing.T) {
 			t.Fatalf("seed %d decodes to no operations", i)
 		}
 		checkProgram(t, p)
+	}
+}
+
+// The encoder the Twisted check uses to print seeds is decodeProgram's
+// inverse.
+func TestDeferredChainProgramBytesRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		b := make([]byte, 4+3*(1+rng.IntN(20)))
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		p := decodeProgram(b)
+		if got, want := decodeProgram(p.bytes()).String(), p.String(); got != want {
+			t.Fatalf("round trip of\n%s\ngave\n%s", want, got)
+		}
 	}
 }

@@ -145,6 +145,8 @@ func failureTag(f *Failure) string {
 		return "already"
 	case errors.Is(f, ErrReturnedSelf):
 		return "self"
+	case errors.Is(f, ErrDeferredResult):
+		return "deferred-result"
 	}
 	return "?" + f.ErrorMessage()
 }
@@ -314,61 +316,87 @@ func (d *modelDeferred) waitingOn() *modelDeferred {
 	return inner
 }
 
+// run follows the shape of Twisted's _runCallbacks rather than braid's: a
+// list of the Deferreds whose chains this call is running, where a waiter
+// handed a result is pushed and a paused Deferred on top ends the call;
+// ChainDeferred fires its target by a recursive call, as Twisted's
+// d.callback does.
 func (m *modelRun) run(d *modelDeferred) {
-	if d.running || d.paused != 0 {
+	if d.running {
 		return
 	}
-	for len(d.steps) > 0 {
-		s := d.steps[0]
-		d.steps = d.steps[1:]
-		switch {
-		case s.cont != nil:
-			w := s.cont
-			w.result, d.result = d.result, nil
-			w.paused--
-			m.run(w)
-		case s.chain != nil:
-			t := s.chain
-			if t.called {
-				if t.suppress {
-					t.suppress = false
-					d.result = nil
-				} else {
-					d.result = modelFailure("already")
+	chain := []*modelDeferred{d}
+	for len(chain) > 0 {
+		cur := chain[len(chain)-1]
+		if cur.paused != 0 {
+			return // the rest waits until something runs these chains again
+		}
+		finished := true
+	steps:
+		for len(cur.steps) > 0 {
+			s := cur.steps[0]
+			cur.steps = cur.steps[1:]
+			var res any
+			passedOn := false
+			switch {
+			case s.cont != nil:
+				w := s.cont
+				w.result, cur.result = cur.result, nil
+				w.paused--
+				chain = append(chain, w)
+				finished = false
+				break steps
+			case s.chain != nil:
+				cur.running = true
+				res = m.fireChained(cur, s.chain)
+				cur.running = false
+			default:
+				_, onFailure := cur.result.(modelFailure)
+				o := s.op
+				if o.fn == fnNil || (o.kind == opAddCallback && onFailure) || (o.kind == opAddErrback && !onFailure) {
+					// The pass-through half returns the result unchanged,
+					// which matters only when it is a Deferred.
+					if cur.waitingOn() == nil {
+						continue
+					}
+					res, passedOn = cur.result, true
+					break
 				}
-				continue
+				cur.running = true
+				res = m.step(o, cur.result, onFailure)
+				cur.running = false
 			}
-			t.called = true
-			t.result, d.result = d.result, nil
-			d.running = true
-			m.run(t)
-			d.running = false
-		default:
-			_, onFailure := d.result.(modelFailure)
-			o := s.op
-			if o.fn == fnNil || (o.kind == opAddCallback && onFailure) || (o.kind == opAddErrback && !onFailure) {
-				continue
-			}
-			d.running = true
-			res := m.step(o, d.result, onFailure)
-			d.running = false
-			d.result = res
+			cur.result = res
 			inner, ok := res.(*modelDeferred)
-			if !ok {
-				continue
+			switch {
+			case !ok:
+			case inner == cur && !passedOn:
+				cur.result = modelFailure("self") // braid's D-11: Twisted would wait on itself for ever
+			case !inner.called || inner.paused != 0 || inner.waitingOn() != nil:
+				cur.paused++
+				inner.steps = append(inner.steps, modelStep{cont: cur})
+				break steps
+			default:
+				cur.result, inner.result = inner.result, nil
 			}
-			if inner == d {
-				d.result = modelFailure("self")
-				continue
-			}
-			if !inner.called || inner.paused != 0 || inner.waitingOn() != nil {
-				d.paused++
-				inner.steps = append(inner.steps, modelStep{cont: d})
-				return
-			}
-			d.result, inner.result = inner.result, nil
+		}
+		if finished {
+			chain = chain[:len(chain)-1]
 		}
 	}
+}
+
+// fireChained is the step ChainDeferred adds: target.Callback (or Errback)
+// with cur's result; what the call returns (nil, or the failure it raised)
+// becomes cur's result.
+func (m *modelRun) fireChained(cur, target *modelDeferred) any {
+	if cur.waitingOn() != nil {
+		return modelFailure("deferred-result") // Twisted's callback asserts
+	}
+	if m.fire(target, cur.result) == "already" {
+		return modelFailure("already")
+	}
+	return nil
 }
 
 func (m *modelRun) step(o *progOp, in any, onFailure bool) any {

@@ -119,6 +119,31 @@ func decodeOp(r *byteReader, ids *int, depth int) *progOp {
 	return o
 }
 
+// bytes encodes p as decodeProgram reads it, for turning a program found
+// by a test into a fuzz seed.
+func (p *program) bytes() []byte {
+	var b []byte
+	for _, c := range p.cancellers {
+		b = append(b, byte(c))
+	}
+	for _, o := range p.ops {
+		b = o.appendBytes(b)
+	}
+	return b
+}
+
+func (o *progOp) appendBytes(b []byte) []byte {
+	last := o.arg
+	if o.kind == opChain {
+		last = o.j
+	}
+	b = append(b, byte(o.d*numOps+o.kind), byte(o.fn), byte(last))
+	if o.nested != nil {
+		b = o.nested.appendBytes(b)
+	}
+	return b
+}
+
 func (p *program) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cancellers %v\n", p.cancellers)

@@ -9,6 +9,8 @@ missing=()
 command -v socat >/dev/null 2>&1 || missing+=(socat)
 command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1 || missing+=(openssh-server)
+# reactor's Deferred tests compare braid with Twisted itself, run by Debian's python3.
+/usr/bin/python3 -c 'import twisted.internet.defer' >/dev/null 2>&1 || missing+=(python3-twisted)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${missing[*]}"

@@ -1,0 +1,192 @@
+package reactor
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestDeferredChainAgainstTwisted runs random programs of
+// deferred_program_test.go on braid's Deferreds and on Twisted's (through
+// testdata/twisted_programs.py) and compares the traces line by line. The
+// fuzz target checks braid against a model written for the tests; this
+// checks both against the real thing (D-01..D-14).
+func TestDeferredChainAgainstTwisted(t *testing.T) {
+	python := requireTwisted(t)
+	progs := make([]*program, 0, 4000)
+	for _, seed := range deferredChainSeeds {
+		progs = append(progs, decodeProgram(seed))
+	}
+	for _, data := range fuzzCorpus(t, "testdata/fuzz/FuzzDeferredChain") {
+		progs = append(progs, decodeProgram(data))
+	}
+	rng := rand.New(rand.NewPCG(2, 25))
+	for len(progs) < cap(progs) {
+		b := make([]byte, 4+3*(1+rng.IntN(40)))
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		p := decodeProgram(b)
+		for i, c := range p.cancellers {
+			if c == cancPanic && rng.IntN(2) == 0 {
+				p.cancellers[i] = cancErrback // keep most programs free of the emulated deviation
+			}
+		}
+		progs = append(progs, p)
+	}
+
+	traces := twistedTraces(t, python, progs)
+	failed := 0
+	for i, want := range traces {
+		if diff := cmp.Diff(want, braidTrace(progs[i])); diff != "" {
+			if failed++; failed <= 3 {
+				p := minimizeAgainstTwisted(t, python, progs[i])
+				want := twistedTraces(t, python, []*program{p})[0]
+				model := "differs from Twisted's too"
+				if cmp.Equal(want, runModel(p)) {
+					model = "agrees with Twisted"
+				}
+				t.Errorf("program %d, cut down to what still differs: trace differs from Twisted's (-twisted +braid); the test model %s:\n%s\nprogram (as a fuzz seed: %q):\n%s",
+					i, model, cmp.Diff(want, braidTrace(p)), p.bytes(), p)
+			}
+		}
+	}
+	if failed > 3 {
+		t.Errorf("... %d programs differ in all", failed)
+	}
+}
+
+func braidTrace(p *program) []string {
+	defer FlushUnhandledErrors()
+	return runReal(p)
+}
+
+// twistedTraces runs progs on Twisted, in one Python process.
+func twistedTraces(t *testing.T, python string, progs []*program) [][]string {
+	t.Helper()
+	var in bytes.Buffer
+	enc := json.NewEncoder(&in)
+	for _, p := range progs {
+		if err := enc.Encode(p.jsonValue()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(python, "testdata/twisted_programs.py")
+	cmd.Stdin = &in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("twisted_programs.py: %v\n%s", err, stderr.String())
+	}
+	var traces [][]string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var tr []string
+		if err := json.Unmarshal(sc.Bytes(), &tr); err != nil {
+			t.Fatalf("twisted_programs.py: %v", err)
+		}
+		traces = append(traces, tr)
+	}
+	if len(traces) != len(progs) {
+		t.Fatalf("twisted_programs.py: %d traces for %d programs", len(traces), len(progs))
+	}
+	return traces
+}
+
+// minimizeAgainstTwisted drops top-level operations from p, one at a time,
+// for as long as braid's trace still differs from Twisted's, so that a
+// failure is reported with a program short enough to follow by hand.
+func minimizeAgainstTwisted(t *testing.T, python string, p *program) *program {
+	for {
+		var cands []*program
+		for i := range p.ops {
+			c := &program{cancellers: p.cancellers, ops: append(append([]*progOp(nil), p.ops[:i]...), p.ops[i+1:]...)}
+			cands = append(cands, c)
+		}
+		if len(cands) == 0 {
+			return p
+		}
+		traces := twistedTraces(t, python, cands)
+		smaller := false
+		for i, c := range cands {
+			if !cmp.Equal(traces[i], braidTrace(c)) {
+				p, smaller = c, true
+				break
+			}
+		}
+		if !smaller {
+			return p
+		}
+	}
+}
+
+// fuzzCorpus reads the []byte inputs of a fuzz target's corpus directory.
+func fuzzCorpus(t *testing.T, dir string) [][]byte {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		lit, ok := strings.CutPrefix(lines[len(lines)-1], "[]byte(")
+		if !ok || len(lines) != 2 {
+			t.Fatalf("%s: not a one-value []byte corpus file", f)
+		}
+		s, err := strconv.Unquote(strings.TrimSuffix(lit, ")"))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out = append(out, []byte(s))
+	}
+	return out
+}
+
+// requireTwisted returns a Python that can import Twisted, or skips the
+// test when there is none and CI is unset (scripts/test.sh installs
+// python3-twisted).
+func requireTwisted(t *testing.T) string {
+	t.Helper()
+	const python = "/usr/bin/python3"
+	err := exec.Command(python, "-c", "import twisted.internet.defer").Run()
+	if err == nil {
+		return python
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s cannot import Twisted (%v); scripts/test.sh installs python3-twisted", python, err)
+	}
+	t.Skipf("skipping: %s cannot import Twisted (%v); apt-get install python3-twisted", python, err)
+	return ""
+}
+
+func (p *program) jsonValue() map[string]any {
+	ops := make([]any, len(p.ops))
+	for i, o := range p.ops {
+		ops[i] = o.jsonValue()
+	}
+	return map[string]any{"cancellers": p.cancellers[:], "ops": ops}
+}
+
+func (o *progOp) jsonValue() map[string]any {
+	m := map[string]any{"kind": o.kind, "d": o.d, "j": o.j, "fn": o.fn, "arg": o.arg, "id": o.id}
+	if o.nested != nil {
+		m["nested"] = o.nested.jsonValue()
+	}
+	return m
+}
