@@ -9,7 +9,10 @@ import "time"
 // with CallLater(0) from inside a call that Advance runs also runs within
 // the same Advance; and a panic in a call propagates out of Advance (that
 // call is consumed, later due calls stay pending). Negative delays are
-// accepted. Equal due times run in scheduling order.
+// accepted. Calls due at the same time run in task.Clock's order: a call
+// comes after those already scheduled for its time, and one that Reset or
+// Delay moves keeps the place it had when calls were last sorted (by a
+// CallLater or an Advance; see clockOrder).
 //
 // The zero value is ready to use, with time 0. A Clock is not safe for
 // concurrent use.
@@ -23,6 +26,7 @@ func NewClock() *Clock { return &Clock{} }
 
 func (c *Clock) queue() *timerQueue {
 	if c.q.now == nil {
+		c.q.clock = new(clockOrder)
 		c.q.now = func() int64 { return c.now }
 		c.q.seconds = func(t int64) float64 { return float64(t) / 1e9 }
 	}
@@ -57,6 +61,7 @@ func (c *Clock) Advance(d time.Duration) {
 	q := c.queue()
 	c.now += int64(d)
 	for {
+		q.clock.sort(q)
 		call := q.popDue(c.now)
 		if call == nil {
 			return

@@ -99,3 +99,46 @@ func TestClock_TR11(t *testing.T) {
 }
 
 func clockTestTarget() {}
+
+// R-05 on a Clock, as Twisted 22.4's task.Clock does it: ties run in the
+// order of its list, which CallLater and Advance sort stably by time while
+// Reset and Delay leave a moved call where it was. (Expected orders
+// printed by task.Clock for the same steps.)
+func TestClock_TiesInTwistedListOrder_R05(t *testing.T) {
+	s := time.Second
+	cases := []struct {
+		name  string
+		steps func(c *Clock, call func(name string, d time.Duration) *DelayedCall)
+		want  []string
+	}{
+		{"a call reset later keeps its place ahead", func(c *Clock, call func(string, time.Duration) *DelayedCall) {
+			call("A", 5*s)
+			call("B", 3*s).Reset(5 * s)
+		}, []string{"B", "A"}},
+		{"a call moved later and back keeps its place", func(c *Clock, call func(string, time.Duration) *DelayedCall) {
+			call("A", 0)
+			b := call("B", 0)
+			call("C", 0)
+			_ = b.Reset(3 * s)
+			_ = b.Reset(0)
+		}, []string{"A", "B", "C"}},
+		{"a call delayed past others is sorted after them by the next CallLater", func(c *Clock, call func(string, time.Duration) *DelayedCall) {
+			a := call("A", 0)
+			_ = a.Delay(3 * s)
+			call("B", 0)
+			call("C", 0)
+			_ = a.Reset(0)
+		}, []string{"B", "C", "A"}},
+	}
+	for _, tc := range cases {
+		c := NewClock()
+		var got []string
+		tc.steps(c, func(name string, d time.Duration) *DelayedCall {
+			return c.CallLater(d, func() { got = append(got, name) })
+		})
+		c.Advance(10 * s)
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}

@@ -1,12 +1,8 @@
 package reactor
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -73,35 +69,11 @@ func braidTrace(p *program) []string {
 // twistedTraces runs progs on Twisted, in one Python process.
 func twistedTraces(t *testing.T, python string, progs []*program) [][]string {
 	t.Helper()
-	var in bytes.Buffer
-	enc := json.NewEncoder(&in)
-	for _, p := range progs {
-		if err := enc.Encode(p.jsonValue()); err != nil {
-			t.Fatal(err)
-		}
+	vals := make([]any, len(progs))
+	for i, p := range progs {
+		vals[i] = p.jsonValue()
 	}
-	cmd := exec.Command(python, "testdata/twisted_programs.py")
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("twisted_programs.py: %v\n%s", err, stderr.String())
-	}
-	var traces [][]string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var tr []string
-		if err := json.Unmarshal(sc.Bytes(), &tr); err != nil {
-			t.Fatalf("twisted_programs.py: %v", err)
-		}
-		traces = append(traces, tr)
-	}
-	if len(traces) != len(progs) {
-		t.Fatalf("twisted_programs.py: %d traces for %d programs", len(traces), len(progs))
-	}
-	return traces
+	return runPythonPrograms(t, python, "testdata/twisted_programs.py", vals)
 }
 
 // minimizeAgainstTwisted drops top-level operations from p, one at a time,
@@ -156,23 +128,6 @@ func fuzzCorpus(t *testing.T, dir string) [][]byte {
 		out = append(out, []byte(s))
 	}
 	return out
-}
-
-// requireTwisted returns a Python that can import Twisted, or skips the
-// test when there is none and CI is unset (scripts/test.sh installs
-// python3-twisted).
-func requireTwisted(t *testing.T) string {
-	t.Helper()
-	const python = "/usr/bin/python3"
-	err := exec.Command(python, "-c", "import twisted.internet.defer").Run()
-	if err == nil {
-		return python
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s cannot import Twisted (%v); scripts/test.sh installs python3-twisted", python, err)
-	}
-	t.Skipf("skipping: %s cannot import Twisted (%v); apt-get install python3-twisted", python, err)
-	return ""
 }
 
 func (p *program) jsonValue() map[string]any {

@@ -24,8 +24,8 @@ type Scheduler interface {
 type DelayedCall struct {
 	q     *timerQueue
 	f     func()
-	when  int64 // due time, in the queue's nanoseconds
-	seq   uint64
+	when  int64     // due time, in the queue's nanoseconds
+	seq   int64     // orders calls due at the same time (see timerQueue)
 	index int32     // position in the heap or run of q, as place says
 	place callPlace // where in q the call is
 

@@ -16,8 +16,10 @@ const (
 )
 
 // timerQueue holds the pending DelayedCalls of a Reactor or a Clock and
-// hands them out earliest first: by due time, then by scheduling order
-// (FIFO ties, R-05).
+// hands them out earliest first: by due time, then by seq. On a
+// Reactor seq is the scheduling order (FIFO ties, where Twisted's heap
+// leaves them unordered); on a Clock it follows Twisted's task.Clock (see
+// clockOrder).
 //
 // Most calls arrive in that order already (every CallLater(0) of a pass, a
 // stream of equal timeouts), so a call due no earlier than the last one in
@@ -39,9 +41,10 @@ type timerQueue struct {
 	holes int
 
 	pendingAdds []*DelayedCall
-	deferAdds   bool // owner is running due calls: new ones wait (Reactor only)
-	callSites   bool // record where each call was scheduled (SetCallSites)
-	seq         uint64
+	deferAdds   bool        // owner is running due calls: new ones wait (Reactor only)
+	callSites   bool        // record where each call was scheduled (SetCallSites)
+	seq         int64       // the last seq given
+	clock       *clockOrder // a Clock's: Twisted's list order; nil on a Reactor
 	now         func() int64
 	seconds     func(int64) float64
 }
@@ -54,6 +57,9 @@ func (q *timerQueue) schedule(delay time.Duration, f func(), site *[3]uintptr) *
 		q.pendingAdds = append(q.pendingAdds, c)
 	} else {
 		q.insert(c)
+	}
+	if q.clock != nil {
+		q.clock.sort(q)
 	}
 	return c
 }
