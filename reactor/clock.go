@@ -61,7 +61,7 @@ func (c *Clock) Advance(d time.Duration) {
 	q := c.queue()
 	c.now += int64(d)
 	for {
-		q.clock.sort(q)
+		q.clock.sorted(q)
 		call := q.popDue(c.now)
 		if call == nil {
 			return

@@ -59,7 +59,7 @@ func (q *timerQueue) schedule(delay time.Duration, f func(), site *[3]uintptr) *
 		q.insert(c)
 	}
 	if q.clock != nil {
-		q.clock.sort(q)
+		q.clock.sorted(q)
 	}
 	return c
 }
@@ -170,6 +170,9 @@ func (q *timerQueue) remove(c *DelayedCall) {
 
 // move makes c due at when.
 func (q *timerQueue) move(c *DelayedCall, when int64) {
+	if q.clock != nil {
+		q.clock.beforeMove(q)
+	}
 	c.when = when
 	switch c.place {
 	case placeHeap:
