@@ -60,6 +60,9 @@ const (
 	// this Deferred again from inside it (a DeferredList whose member waits
 	// on the list) does not recurse forever.
 	cancelling
+	// cancelUnfiredOnly makes Cancel do nothing once the Deferred has fired,
+	// even while it waits on another: DeferredList's cancel is so.
+	cancelUnfiredOnly
 )
 
 func (d *Deferred) hasFlag(f deferredFlags) bool { return d.flags&f != 0 }
@@ -249,13 +252,17 @@ func (d *Deferred) Cancel() {
 
 // cancelTarget returns the Deferred Cancel acts on: the first unfired one
 // along the chain d waits on (d itself when unfired), or nil when the chain
-// ends at a fired Deferred or loops (Floyd's cycle check, no allocation).
+// ends at a fired Deferred, reaches a fired DeferredList (whose cancel does
+// nothing then), or loops (Floyd's cycle check, no allocation).
 func (d *Deferred) cancelTarget() *Deferred {
 	slow, fast := d, d
 	for {
 		for range 2 {
 			if !fast.called {
 				return fast
+			}
+			if fast.hasFlag(cancelUnfiredOnly) {
+				return nil
 			}
 			if fast = fast.waitingOn(); fast == nil {
 				return nil

@@ -33,7 +33,9 @@ type DLFirst struct {
 // Deferred that fires with []DLResult, in member order, once all have fired;
 // an empty list fires at once with an empty slice. Cancelling it cancels
 // every member that has not fired; the list then fires with what they
-// produced.
+// produced. Once the list has fired, Cancel does nothing, even while a
+// callback of the list waits on another Deferred (as in Twisted, whose
+// DeferredList overrides cancel).
 func DeferredList(ds []*Deferred, opts DLOptions) *Deferred {
 	results := make([]DLResult, len(ds))
 	list := NewDeferred(func(*Deferred) {
@@ -41,7 +43,7 @@ func DeferredList(ds []*Deferred, opts DLOptions) *Deferred {
 			m.Cancel()
 		}
 	})
-	list.setFlag(cancelOnly)
+	list.setFlag(cancelOnly | cancelUnfiredOnly)
 	if len(ds) == 0 && !opts.FireOnOneCallback {
 		_ = list.Callback(results)
 		return list

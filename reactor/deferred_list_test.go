@@ -215,3 +215,30 @@ func TestDeferred_String_E06_D20(t *testing.T) {
 	}
 	_ = inner.Callback(nil)
 }
+
+// D-18: once a DeferredList has fired, Cancel does nothing, even while a
+// callback added to the list waits on another Deferred; nor does cancelling
+// a Deferred that waits on such a list. (Twisted's DeferredList overrides
+// cancel with "if not self.called"; a plain Deferred would pass the cancel
+// on to the one it waits on, D-14.)
+func TestDeferredList_CancelAfterFiringDoesNothing_D18(t *testing.T) {
+	var ev events
+	inner := NewDeferred(func(*Deferred) { ev.add("inner cancelled") })
+	list := DeferredList(nil, DLOptions{}) // fires at once
+	list.AddCallback(func(any) (any, error) { return inner, nil })
+	list.Cancel()
+	outer := NewDeferred(nil)
+	outer.AddCallback(func(any) (any, error) { return list, nil })
+	_ = outer.Callback(nil)
+	outer.Cancel()
+	if len(ev) != 0 || inner.Called() {
+		t.Errorf("a cancel reached the Deferred the fired list waits on: %v", ev)
+	}
+	plain := Succeed(nil)
+	plain.AddCallback(func(any) (any, error) { return inner, nil })
+	plain.Cancel()
+	handled(inner)
+	if diff := cmp.Diff(events{"inner cancelled"}, ev); diff != "" {
+		t.Errorf("a plain Deferred passes the cancel on (-want +got):\n%s", diff)
+	}
+}
