@@ -115,7 +115,9 @@ type inlineRun struct {
 	trace []string
 }
 
-func (r *inlineRun) log(format string, a ...any) { r.trace = append(r.trace, fmt.Sprintf(format, a...)) }
+func (r *inlineRun) log(format string, a ...any) {
+	r.trace = append(r.trace, fmt.Sprintf(format, a...))
+}
 
 func icShow(v any) string {
 	switch v := v.(type) {
