@@ -6,8 +6,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestDeferredListAgainstTwisted runs random programs on three member
@@ -24,17 +22,7 @@ func TestDeferredListAgainstTwisted(t *testing.T) {
 		progs[i] = randomDListProgram(rng)
 	}
 	traces := runPythonPrograms(t, python, "testdata/twisted_dlist.py", progs)
-	failed := 0
-	for i, want := range traces {
-		if diff := cmp.Diff(want, progs[i].runOnBraid()); diff != "" {
-			if failed++; failed <= 3 {
-				t.Errorf("program %d: trace differs from Twisted's (-twisted +braid):\n%s\nprogram: %s", i, diff, progs[i])
-			}
-		}
-	}
-	if failed > 3 {
-		t.Errorf("... %d programs differ in all", failed)
-	}
+	compareTraces(t, progs, traces, dlistProgram.runOnBraid)
 }
 
 const (

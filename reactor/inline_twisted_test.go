@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestInlineCallbacksAgainstTwisted runs random programs of an
@@ -23,17 +21,7 @@ func TestInlineCallbacksAgainstTwisted(t *testing.T) {
 		progs[i] = randomInlineProgram(rng)
 	}
 	traces := runPythonPrograms(t, python, "testdata/twisted_inline.py", progs)
-	failed := 0
-	for i, want := range traces {
-		if diff := cmp.Diff(want, progs[i].runOnBraid()); diff != "" {
-			if failed++; failed <= 3 {
-				t.Errorf("program %d: trace differs from Twisted's (-twisted +braid):\n%s\nprogram: %s", i, diff, progs[i])
-			}
-		}
-	}
-	if failed > 3 {
-		t.Errorf("... %d programs differ in all", failed)
-	}
+	compareTraces(t, progs, traces, inlineProgram.runOnBraid)
 }
 
 // Body steps.

@@ -6,8 +6,6 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestLoopingCallAgainstTwisted runs random programs of two LoopingCalls on
@@ -24,17 +22,7 @@ func TestLoopingCallAgainstTwisted(t *testing.T) {
 		progs[i] = randomLoopProgram(rng)
 	}
 	traces := runPythonPrograms(t, python, "testdata/twisted_looping.py", progs)
-	failed := 0
-	for i, want := range traces {
-		if diff := cmp.Diff(want, progs[i].runOnBraid()); diff != "" {
-			if failed++; failed <= 3 {
-				t.Errorf("program %d: trace differs from Twisted's (-twisted +braid):\n%s\nprogram: %s", i, diff, progs[i])
-			}
-		}
-	}
-	if failed > 3 {
-		t.Errorf("... %d programs differ in all", failed)
-	}
+	compareTraces(t, progs, traces, loopProgram.runOnBraid)
 }
 
 const (

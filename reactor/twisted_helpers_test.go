@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Helpers for the tests that compare braid with Twisted itself
@@ -66,3 +69,20 @@ func runPythonPrograms[P any](t *testing.T, python, script string, progs []P) []
 
 // jsonMarshal is json.Marshal, for String methods of test programs.
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// compareTraces checks braid's trace of each program against Twisted's
+// and reports the first few programs that differ.
+func compareTraces[P fmt.Stringer](t *testing.T, progs []P, twisted [][]string, braid func(P) []string) {
+	t.Helper()
+	failed := 0
+	for i, want := range twisted {
+		if diff := cmp.Diff(want, braid(progs[i])); diff != "" {
+			if failed++; failed <= 3 {
+				t.Errorf("program %d: trace differs from Twisted's (-twisted +braid):\n%s\nprogram: %s", i, diff, progs[i])
+			}
+		}
+	}
+	if failed > 3 {
+		t.Errorf("... %d programs differ in all", failed)
+	}
+}
