@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,7 +76,9 @@ func TestProcessesAgainstTwisted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(python, "testdata/twisted_processes.py")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "testdata/twisted_processes.py")
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -112,8 +115,15 @@ func TestProcessesAgainstTwisted(t *testing.T) {
 		}
 	}
 	r.CallWhenRunning(next)
+	watchdog := r.CallLater(time.Minute, func() {
+		t.Errorf("braid's scenarios did not finish within a minute; done: %d of %d", len(braid), len(procScenarios))
+		_ = r.Stop()
+	})
 	if err := r.Run(); err != nil {
 		t.Fatal(err)
+	}
+	if watchdog.Active() {
+		_ = watchdog.Cancel()
 	}
 	for _, s := range procScenarios {
 		if diff := cmp.Diff(twisted[s.Name], braid[s.Name]); diff != "" {

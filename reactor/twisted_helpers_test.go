@@ -3,11 +3,13 @@ package reactor
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -43,7 +45,9 @@ func runPythonPrograms[P any](t *testing.T, python, script string, progs []P) []
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(python, script)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, script)
 	cmd.Stdin = &in
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
