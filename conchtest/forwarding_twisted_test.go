@@ -1,0 +1,169 @@
+package conchtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/braid-go/braid/protocol"
+	"github.com/braid-go/braid/reactor"
+)
+
+type forwardScenario struct {
+	Name       string `json:"name"`
+	Script     string `json:"script"`     // run by /bin/sh -c with $PORT and $ECHO set
+	CompareEnd bool   `json:"compareEnd"` // how the process ended is deterministic
+}
+
+const socatListen = "exec socat TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr"
+
+var forwardScenarios = []forwardScenario{
+	{Name: "forward through socat to the echo server", Script: socatListen + " TCP:127.0.0.1:$ECHO"},
+	{Name: "the process exits before its port opens", Script: "exit 3", CompareEnd: true},
+	{Name: "the server closes without answering", Script: socatListen + " SYSTEM:true"},
+	{Name: "the server answers without a newline and closes", Script: socatListen + " SYSTEM:'printf abc'"},
+	{Name: "the server comes up late", Script: "sleep 0.3; " + socatListen + " TCP:127.0.0.1:$ECHO"},
+	{Name: "a server that outlives Ctrl-C is killed", Script: socatListen + ",fork TCP:127.0.0.1:$ECHO", CompareEnd: true},
+}
+
+// TestForwardingProcessAgainstTwisted runs each scenario with Conch's own
+// ConchTestForwardingProcess (testdata/twisted_forwarding.py) and with the
+// faithful ForwardingProcess, and compares what the Deferred fired with
+// (None, or the bytes collected) and, where it is deterministic, how the
+// process ended (C-02..C-09).
+func TestForwardingProcessAgainstTwisted(t *testing.T) {
+	python := "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import twisted.conch.test.test_conch").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s cannot import Twisted's Conch tests (%v); scripts/test.sh installs python3-twisted", python, err)
+		}
+		t.Skipf("skipping: %s cannot import Twisted's Conch tests (%v); apt-get install python3-twisted", python, err)
+	}
+	if _, err := FindProgram("socat", "socat"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("socat is required in CI: %v", err)
+		}
+		t.Skipf("skipping: %v", err)
+	}
+	in, err := json.Marshal(forwardScenarios)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "testdata/twisted_forwarding.py")
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("twisted_forwarding.py: %v\n%s", err, stderr.String())
+	}
+	var twisted map[string][]string
+	if err := json.Unmarshal(out, &twisted); err != nil {
+		t.Fatalf("twisted_forwarding.py printed %q: %v", out, err)
+	}
+	braid := runForwardScenarios(t)
+	for _, s := range forwardScenarios {
+		if diff := cmp.Diff(twisted[s.Name], braid[s.Name]); diff != "" {
+			t.Errorf("%s: (-twisted +braid)\n%s", s.Name, diff)
+		}
+	}
+}
+
+func runForwardScenarios(t *testing.T) map[string][]string {
+	r, err := reactor.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	echo, err := ListenEcho(r, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	left := forwardScenarios
+	var next func()
+	next = func() {
+		if len(left) == 0 {
+			echo.StopListening().AddBoth(func(any) (any, error) { _ = r.Stop(); return nil, nil })
+			return
+		}
+		s := left[0]
+		left = left[1:]
+		port, err := FreePort()
+		if err != nil {
+			t.Error(err)
+			_ = r.Stop()
+			return
+		}
+		proc := NewForwardingProcess(r, port, []byte("test\n"))
+		env := []string{fmt.Sprintf("PORT=%d", port), fmt.Sprintf("ECHO=%d", PortNumber(echo)), "PATH=" + os.Getenv("PATH")}
+		d, err := proc.Spawn("/bin/sh", []string{"sh", "-c", s.Script}, protocol.SpawnOptions{Env: env})
+		if err != nil {
+			t.Error(err)
+			_ = r.Stop()
+			return
+		}
+		d.AddBoth(func(v any) (any, error) {
+			trace := []string{"fired with " + pyRepr(v)}
+			if s.CompareEnd {
+				trace = append(trace, "ended "+pyReason(proc.Timeline.Reason))
+			}
+			out[s.Name] = trace
+			proc.cancelPending() // Conch's loop would go on retrying a port that never opened
+			r.CallLater(0, next)
+			return nil, nil
+		})
+	}
+	r.CallWhenRunning(next)
+	watchdog := r.CallLater(time.Minute, func() {
+		t.Errorf("braid's scenarios did not finish within a minute; done: %d of %d", len(out), len(forwardScenarios))
+		_ = r.Stop()
+	})
+	if err := r.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if watchdog.Active() {
+		_ = watchdog.Cancel()
+	}
+	return out
+}
+
+// pyRepr prints a Deferred result as twisted_forwarding.py prints
+// Conch's: None, or b and the bytes as a JSON string.
+func pyRepr(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "None"
+	case []byte:
+		quoted, _ := json.Marshal(string(v)) // as the script's json.dumps
+		return "b" + string(quoted)
+	case *reactor.Failure:
+		return "failure: " + v.ErrorMessage()
+	}
+	return fmt.Sprintf("?%T", v)
+}
+
+func pyReason(f *reactor.Failure) string {
+	if f == nil {
+		return "?none"
+	}
+	if _, ok := reactor.As[reactor.ProcessDone](f); ok {
+		return "done"
+	}
+	if pt, ok := reactor.As[reactor.ProcessTerminated](f); ok {
+		if pt.Signal != 0 {
+			return fmt.Sprintf("terminated exit=None signal=%d", int(pt.Signal))
+		}
+		return fmt.Sprintf("terminated exit=%d signal=None", pt.ExitCode)
+	}
+	return "?" + f.ErrorMessage()
+}
