@@ -57,6 +57,18 @@ func init() {
 	})
 	register(Workload{
 		Group:   "tcp",
+		Name:    "echo: braid defaults vs plain Go that keeps every read",
+		Unit:    "round trip",
+		N:       1000,
+		Bytes:   tcpChunk,
+		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{}) },
+		PlainGo: goEchoKeeping,
+		Note: "the default row's braid against net.Conn code bound by the same contract as braid's DataReceived " +
+			"(DESIGN §2): both ends read each chunk into memory of its own, as Go code holding on to what it " +
+			"receives (a port of Python code that keeps its bytes) must. For the planning decision on issue 4.",
+	})
+	register(Workload{
+		Group:   "tcp",
 		Name:    "churn: connect, 1 byte each way, close",
 		Unit:    "connection",
 		N:       500,
@@ -215,6 +227,58 @@ func goEcho(n int) (time.Duration, error) {
 	}
 	defer l.Close()
 	return echoClient(n, l.Addr().String())
+}
+
+// goEchoKeeping is plain Go under braid's read contract: every read, on
+// both ends, lands in a fresh 64 KiB buffer that the code could keep.
+func goEchoKeeping(n int) (time.Duration, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				for {
+					buf := make([]byte, tcpChunk)
+					k, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					if _, err := c.Write(buf[:k]); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	chunk := make([]byte, tcpChunk)
+	t0 := time.Now()
+	for range n {
+		if _, err := c.Write(chunk); err != nil {
+			return 0, err
+		}
+		for got := 0; got < tcpChunk; {
+			buf := make([]byte, tcpChunk-got)
+			k, err := c.Read(buf)
+			if err != nil {
+				return 0, err
+			}
+			got += k
+		}
+	}
+	return time.Since(t0), nil
 }
 
 // echoClient is the client every echo server is timed with: one net.Conn,
