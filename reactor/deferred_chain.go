@@ -215,7 +215,7 @@ func (r *chainRun) resumeSource(stack []*Deferred) []*Deferred {
 
 // fireChained fires target with cur's result, as target.Callback would, and
 // returns target when its chain should run next on the explicit stack; cur's
-// result then stays until target's chain is done (see pop).
+// result then stays until target's chain is done (see resumeSource).
 func (cur *Deferred) fireChained(target *Deferred) *Deferred {
 	if cur.waitingOn() != nil {
 		// Only after an unmatched Unpause can a chain go on while its result
