@@ -1,0 +1,133 @@
+"""Run the timeout programs of reactor/timeout_twisted_test.go on Twisted:
+Deferred.addTimeout and task.deferLater over a task.Clock. One JSON program
+per line on stdin, one JSON list of trace lines per program on stdout, in
+the format the Go test writes for braid.
+"""
+
+import json
+import sys
+
+from twisted.internet import defer, task
+from twisted.python import failure
+
+ADD_TIMEOUT, ADVANCE, FIRE, FAIL, CANCEL, WATCH, DEFER_LATER, CANCEL_LATER = range(8)
+C_NONE, C_NOOP, C_CALLBACK, C_ERRBACK = range(4)
+
+
+class FuzzErr(Exception):
+    def __init__(self, n):
+        Exception.__init__(self, n)
+        self.n = n
+
+
+def show(v):
+    if v is None:
+        return "nil"
+    if isinstance(v, bool):
+        return "?bool"
+    if isinstance(v, int):
+        return "v%d" % v
+    if isinstance(v, failure.Failure):
+        if v.check(FuzzErr):
+            return "F:%d" % v.value.n
+        if v.check(defer.TimeoutError):
+            return "F:timeout"
+        if v.check(defer.CancelledError):
+            return "F:cancel"
+        return "F:?" + type(v.value).__name__
+    return "?" + type(v).__name__
+
+
+class Run:
+    def __init__(self, prog):
+        self.clock = task.Clock()
+        self.trace = []
+        self.d = defer.Deferred(self.canceller(prog["canceller"]))
+        self.later = None
+
+    def log(self, s):
+        self.trace.append(s)
+
+    def canceller(self, kind):
+        if kind == C_NONE:
+            return None
+
+        def cancel(d):
+            self.log("canceller")
+            if kind == C_CALLBACK:
+                d.callback(100)
+            elif kind == C_ERRBACK:
+                d.errback(FuzzErr(60))
+        return cancel
+
+    def fire(self, how, v):
+        try:
+            how(v)
+            return "ok"
+        except defer.AlreadyCalledError:
+            return "already"
+
+    def do(self, op):
+        kind, n = op["kind"], op["n"]
+        d = self.d
+        if kind == ADD_TIMEOUT:
+            self.log("addTimeout %d custom=%s" % (n, op["custom"]))
+            if op["custom"]:
+                def on_timeout(result, timeout):
+                    self.log("onTimeoutCancel got %s after %d" % (show(result), timeout))
+                    return 7
+                d.addTimeout(n, self.clock, on_timeout)
+            else:
+                d.addTimeout(n, self.clock)
+        elif kind == ADVANCE:
+            self.log("advance %d" % n)
+            self.clock.advance(n)
+        elif kind == FIRE:
+            self.log("callback v%d: %s" % (n, self.fire(d.callback, n)))
+        elif kind == FAIL:
+            self.log("errback F:%d: %s" % (n, self.fire(d.errback, FuzzErr(n))))
+        elif kind == CANCEL:
+            self.log("cancel")
+            d.cancel()
+        elif kind == WATCH:
+            def watch(v):
+                self.log("d passes on %s" % show(v))
+                return v
+            d.addBoth(watch)
+        elif kind == DEFER_LATER:
+            if self.later is not None:
+                return
+            self.log("deferLater %d raises=%s" % (n, op["custom"]))
+
+            def f():
+                self.log("deferLater's function runs at %g" % self.clock.seconds())
+                if op["custom"]:
+                    raise FuzzErr(9)
+                return 5
+            self.later = task.deferLater(self.clock, n, f)
+
+            def done(v):
+                self.log("deferLater fires with %s" % show(v))
+            self.later.addBoth(done)
+        elif kind == CANCEL_LATER and self.later is not None:
+            self.log("cancel deferLater")
+            self.later.cancel()
+
+    def final(self):
+        self.log("final d called=%s result=%s pending=%d" % (
+            "true" if self.d.called else "false", show(getattr(self.d, "result", None)),
+            len(self.clock.getDelayedCalls())))
+
+
+def main():
+    for line in sys.stdin:
+        prog = json.loads(line)
+        r = Run(prog)
+        for op in prog["ops"]:
+            r.do(op)
+        r.final()
+        sys.stdout.write(json.dumps(r.trace) + "\n")
+
+
+if __name__ == "__main__":
+    main()
