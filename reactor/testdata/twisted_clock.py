@@ -7,9 +7,7 @@ order they are scheduled. Operations that name a call index it modulo the
 calls made so far (and do nothing when there are none).
 """
 
-import json
-import sys
-
+from twisted_common import serve
 from twisted.internet import error, task
 
 SCHEDULE, CANCEL, RESET, DELAY, ADVANCE = range(5)
@@ -66,14 +64,5 @@ class Run:
         self.log("pending " + " ".join("c%d@%g" % p for p in pending))
 
 
-def main():
-    for line in sys.stdin:
-        r = Run()
-        for op in json.loads(line):
-            r.do(op)
-        r.final()
-        sys.stdout.write(json.dumps(r.trace) + "\n")
-
-
 if __name__ == "__main__":
-    main()
+    serve(lambda prog: Run(), ops=lambda prog: prog)

@@ -4,9 +4,7 @@ stdin, one JSON list of trace lines per program on stdout, in the format
 the Go test writes for braid.
 """
 
-import json
-import sys
-
+from twisted_common import FuzzErr, fire, serve, show as show_plain
 from twisted.internet import defer
 from twisted.python import failure
 
@@ -14,27 +12,20 @@ FIRE, FAIL, CANCEL_MEMBER, CANCEL_LIST, WATCH_MEMBER, LIST_WAITS, PAUSE, UNPAUSE
 C_NONE, C_NOOP, C_CALLBACK, C_ERRBACK = range(4)
 
 
-class FuzzErr(Exception):
-    def __init__(self, n):
-        Exception.__init__(self, n)
-        self.n = n
+def tag(f):
+    if f.check(FuzzErr):
+        return "%d" % f.value.n
+    if f.check(defer.CancelledError):
+        return "cancel"
+    return "?" + f.getErrorMessage()
 
 
 def show(v):
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "?bool"
-    if isinstance(v, int):
-        return "v%d" % v
-    if isinstance(v, failure.Failure):
-        if v.check(FuzzErr):
-            return "F:%d" % v.value.n
-        if v.check(defer.CancelledError):
-            return "F:cancel"
-        if v.check(defer.FirstError):
-            return "FirstError(%d, %s)" % (v.value.index, show(v.value.subFailure))
-        return "F:?" + v.getErrorMessage()
+    if isinstance(v, failure.Failure) and v.check(defer.FirstError):
+        return "FirstError(%d, %s)" % (v.value.index, show(v.value.subFailure))
+    plain = show_plain(v, tag)
+    if plain is not None:
+        return plain
     if isinstance(v, tuple):
         if len(v) == 2 and isinstance(v[0], bool):
             return "(%s %s)" % ("ok" if v[0] else "failed", show(v[1]))
@@ -68,20 +59,13 @@ class Run:
                 d.errback(FuzzErr(60 + i))
         return cancel
 
-    def fire(self, how, v):
-        try:
-            how(v)
-            return "ok"
-        except defer.AlreadyCalledError:
-            return "already"
-
     def do(self, op):
         kind, i, n = op["kind"], op["i"], op["n"]
         m = self.members[i]
         if kind == FIRE:
-            self.log("callback m%d v%d: %s" % (i, n, self.fire(m.callback, n)))
+            self.log("callback m%d v%d: %s" % (i, n, fire(m.callback, n)))
         elif kind == FAIL:
-            self.log("errback m%d F:%d: %s" % (i, n, self.fire(m.errback, FuzzErr(n))))
+            self.log("errback m%d F:%d: %s" % (i, n, fire(m.errback, FuzzErr(n))))
         elif kind == CANCEL_MEMBER:
             self.log("cancel m%d" % i)
             m.cancel()
@@ -134,15 +118,5 @@ class Run:
                 "true" if self.list.called else "false", show(getattr(self.list, "result", None))))
 
 
-def main():
-    for line in sys.stdin:
-        prog = json.loads(line)
-        r = Run(prog)
-        for op in prog["ops"]:
-            r.do(op)
-        r.final()
-        sys.stdout.write(json.dumps(r.trace) + "\n")
-
-
 if __name__ == "__main__":
-    main()
+    serve(Run)

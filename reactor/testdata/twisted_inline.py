@@ -9,35 +9,17 @@ it raises; fire e_i; return; raise) and top-level operations (fire, fail,
 pause, unpause e_i; cancel the body's Deferred; start the body).
 """
 
-import json
-import sys
-
+from twisted_common import FuzzErr, fire, serve, show as show_plain
 from twisted.internet import defer
-from twisted.python import failure
 
 AWAIT, FIRE_INSIDE, RETURN, RAISE = range(4)
 FIRE, FAIL, PAUSE, UNPAUSE, CANCEL_OUTER, START = range(6)
 C_NONE, C_NOOP, C_CALLBACK, C_ERRBACK = range(4)
 
 
-class FuzzErr(Exception):
-    def __init__(self, n):
-        Exception.__init__(self, n)
-        self.n = n
-
-
 def show(v):
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "?bool"
-    if isinstance(v, int):
-        return "v%d" % v
-    if isinstance(v, str):
-        return v
-    if isinstance(v, failure.Failure):
-        return "F:" + tag(v.value)
-    return "?" + type(v).__name__
+    plain = show_plain(v, lambda f: tag(f.value))
+    return plain if plain is not None else "?" + type(v).__name__
 
 
 def tag(e):
@@ -70,13 +52,6 @@ class Run:
                 d.errback(FuzzErr(60 + i))
         return cancel
 
-    def fire(self, how, v):
-        try:
-            how(v)
-            return "ok"
-        except defer.AlreadyCalledError:
-            return "already"
-
     @defer.inlineCallbacks
     def body(self):
         self.log("body starts")
@@ -92,7 +67,7 @@ class Run:
                         raise
                     self.log("body caught F:%s" % tag(e))
             elif kind == FIRE_INSIDE:
-                self.log("body fires e%d v%d: %s" % (i, n, self.fire(self.es[i].callback, n)))
+                self.log("body fires e%d v%d: %s" % (i, n, fire(self.es[i].callback, n)))
             elif kind == RETURN:
                 self.log("body returns v%d" % n)
                 return n
@@ -106,9 +81,9 @@ class Run:
         kind, i, n = op["kind"], op["i"], op["n"]
         e = self.es[i]
         if kind == FIRE:
-            self.log("callback e%d v%d: %s" % (i, n, self.fire(e.callback, n)))
+            self.log("callback e%d v%d: %s" % (i, n, fire(e.callback, n)))
         elif kind == FAIL:
-            self.log("errback e%d F:%d: %s" % (i, n, self.fire(e.errback, FuzzErr(n))))
+            self.log("errback e%d F:%d: %s" % (i, n, fire(e.errback, FuzzErr(n))))
         elif kind == PAUSE:
             self.log("pause e%d" % i)
             e.pause()
@@ -133,15 +108,5 @@ class Run:
                 i, "true" if e.called else "false", e.paused, show(getattr(e, "result", None))))
 
 
-def main():
-    for line in sys.stdin:
-        prog = json.loads(line)
-        r = Run(prog)
-        for op in prog["ops"]:
-            r.do(op)
-        r.final()
-        sys.stdout.write(json.dumps(r.trace) + "\n")
-
-
 if __name__ == "__main__":
-    main()
+    serve(Run)

@@ -10,17 +10,11 @@ braid's errors do; Start while the last call's Deferred is pending is
 refused, as braid documents.
 """
 
-import json
-import sys
-
+from twisted_common import FuzzErr, serve
 from twisted.internet import defer, task
 
 START, STOP, RESET, ADVANCE = range(4)
 B_OK, B_RAISE, B_DEFER, B_DEFER_FAIL, B_STOP, B_RESET, B_ADVANCE = range(7)
-
-
-class FuzzErr(Exception):
-    pass
 
 
 class Run:
@@ -50,7 +44,7 @@ class Run:
             self.log("lc%d call %d at %s" % (i, n, self.now()))
             kind, k = behaviours[n % len(behaviours)]
             if kind == B_RAISE:
-                raise FuzzErr()
+                raise FuzzErr(0)
             if kind in (B_DEFER, B_DEFER_FAIL):
                 d = defer.Deferred()
                 self.pending[i] = True
@@ -61,7 +55,7 @@ class Run:
                     if kind == B_DEFER:
                         d.callback(None)
                     else:
-                        d.errback(FuzzErr())
+                        d.errback(FuzzErr(0))
                 self.clock.callLater(k, fire)
                 return d
             if kind == B_STOP:
@@ -111,15 +105,5 @@ class Run:
         self.log("pending %d" % len(self.clock.getDelayedCalls()))
 
 
-def main():
-    for line in sys.stdin:
-        prog = json.loads(line)
-        r = Run(prog)
-        for op in prog["ops"]:
-            r.do(op)
-        r.final()
-        sys.stdout.write(json.dumps(r.trace) + "\n")
-
-
 if __name__ == "__main__":
-    main()
+    serve(Run)

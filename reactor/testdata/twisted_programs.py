@@ -13,9 +13,7 @@ if the canceller did not fire it, and cancelling Deferreds that wait on
 each other in a cycle does nothing (Twisted recurses until RecursionError).
 """
 
-import json
-import sys
-
+from twisted_common import FuzzErr, fire, serve, show as show_plain
 from twisted.internet import defer
 from twisted.python import failure
 
@@ -23,12 +21,6 @@ OP_ADD_CALLBACK, OP_ADD_ERRBACK, OP_ADD_BOTH, OP_PAUSE, OP_UNPAUSE, OP_CALLBACK,
     OP_ERRBACK, OP_CANCEL, OP_CHAIN = range(9)
 FN_VALUE, FN_ERROR, FN_PANIC, FN_DEFERRED, FN_FAILURE, FN_NESTED, FN_NIL = range(7)
 CANC_NONE, CANC_NOOP, CANC_CALLBACK, CANC_ERRBACK, CANC_PANIC = range(5)
-
-
-class FuzzErr(Exception):
-    def __init__(self, n):
-        Exception.__init__(self, n)
-        self.n = n
 
 
 class ReturnedSelf(Exception):
@@ -50,14 +42,9 @@ class Run:
         self.trace.append(s)
 
     def name(self, v):
-        if v is None:
-            return "nil"
-        if isinstance(v, bool):
-            return "?bool"
-        if isinstance(v, int):
-            return "v%d" % v
-        if isinstance(v, failure.Failure):
-            return "F:" + self.tag(v)
+        plain = show_plain(v, self.tag)
+        if plain is not None:
+            return plain
         if isinstance(v, defer.Deferred):
             for i, d in enumerate(self.ds):
                 if d is v:
@@ -85,19 +72,12 @@ class Run:
         def cancel(d):
             self.log("canceller d%d" % i)
             if kind == CANC_CALLBACK:
-                self.log("canceller callback d%d: %s" % (i, self.fire(d.callback, 100 + i)))
+                self.log("canceller callback d%d: %s" % (i, fire(d.callback, 100 + i)))
             elif kind == CANC_ERRBACK:
-                self.log("canceller errback d%d: %s" % (i, self.fire(d.errback, FuzzErr(60 + i))))
+                self.log("canceller errback d%d: %s" % (i, fire(d.errback, FuzzErr(60 + i))))
             elif kind == CANC_PANIC:
                 raise FuzzErr(70 + i)
         return cancel
-
-    def fire(self, how, value):
-        try:
-            how(value)
-            return "ok"
-        except defer.AlreadyCalledError:
-            return "already"
 
     def step(self, op, half):
         owner = self.ds[op["d"]]
@@ -139,9 +119,9 @@ class Run:
             self.log("unpause d%d" % op["d"])
             d.unpause()
         elif kind == OP_CALLBACK:
-            self.log("callback d%d v%d: %s" % (op["d"], op["arg"], self.fire(d.callback, op["arg"])))
+            self.log("callback d%d v%d: %s" % (op["d"], op["arg"], fire(d.callback, op["arg"])))
         elif kind == OP_ERRBACK:
-            self.log("errback d%d F:%d: %s" % (op["d"], op["arg"], self.fire(d.errback, FuzzErr(op["arg"]))))
+            self.log("errback d%d F:%d: %s" % (op["d"], op["arg"], fire(d.errback, FuzzErr(op["arg"]))))
         elif kind == OP_CANCEL:
             self.log("cancel d%d" % op["d"])
             self.cancel(d)
@@ -172,15 +152,5 @@ class Run:
                 i, "true" if d.called else "false", d.paused, self.name(getattr(d, "result", None))))
 
 
-def main():
-    for line in sys.stdin:
-        prog = json.loads(line)
-        r = Run(prog)
-        for op in prog["ops"]:
-            r.do(op)
-        r.final()
-        sys.stdout.write(json.dumps(r.trace) + "\n")
-
-
 if __name__ == "__main__":
-    main()
+    serve(Run)

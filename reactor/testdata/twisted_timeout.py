@@ -4,38 +4,26 @@ per line on stdin, one JSON list of trace lines per program on stdout, in
 the format the Go test writes for braid.
 """
 
-import json
-import sys
-
+from twisted_common import FuzzErr, fire, serve, show as show_plain
 from twisted.internet import defer, task
-from twisted.python import failure
 
 ADD_TIMEOUT, ADVANCE, FIRE, FAIL, CANCEL, WATCH, DEFER_LATER, CANCEL_LATER = range(8)
 C_NONE, C_NOOP, C_CALLBACK, C_ERRBACK = range(4)
 
 
-class FuzzErr(Exception):
-    def __init__(self, n):
-        Exception.__init__(self, n)
-        self.n = n
+def tag(f):
+    if f.check(FuzzErr):
+        return "%d" % f.value.n
+    if f.check(defer.TimeoutError):
+        return "timeout"
+    if f.check(defer.CancelledError):
+        return "cancel"
+    return "?" + type(f.value).__name__
 
 
 def show(v):
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "?bool"
-    if isinstance(v, int):
-        return "v%d" % v
-    if isinstance(v, failure.Failure):
-        if v.check(FuzzErr):
-            return "F:%d" % v.value.n
-        if v.check(defer.TimeoutError):
-            return "F:timeout"
-        if v.check(defer.CancelledError):
-            return "F:cancel"
-        return "F:?" + type(v.value).__name__
-    return "?" + type(v).__name__
+    plain = show_plain(v, tag)
+    return plain if plain is not None else "?" + type(v).__name__
 
 
 class Run:
@@ -60,13 +48,6 @@ class Run:
                 d.errback(FuzzErr(60))
         return cancel
 
-    def fire(self, how, v):
-        try:
-            how(v)
-            return "ok"
-        except defer.AlreadyCalledError:
-            return "already"
-
     def do(self, op):
         kind, n = op["kind"], op["n"]
         d = self.d
@@ -83,9 +64,9 @@ class Run:
             self.log("advance %d" % n)
             self.clock.advance(n)
         elif kind == FIRE:
-            self.log("callback v%d: %s" % (n, self.fire(d.callback, n)))
+            self.log("callback v%d: %s" % (n, fire(d.callback, n)))
         elif kind == FAIL:
-            self.log("errback F:%d: %s" % (n, self.fire(d.errback, FuzzErr(n))))
+            self.log("errback F:%d: %s" % (n, fire(d.errback, FuzzErr(n))))
         elif kind == CANCEL:
             self.log("cancel")
             d.cancel()
@@ -119,15 +100,5 @@ class Run:
             len(self.clock.getDelayedCalls())))
 
 
-def main():
-    for line in sys.stdin:
-        prog = json.loads(line)
-        r = Run(prog)
-        for op in prog["ops"]:
-            r.do(op)
-        r.final()
-        sys.stdout.write(json.dumps(r.trace) + "\n")
-
-
 if __name__ == "__main__":
-    main()
+    serve(Run)
