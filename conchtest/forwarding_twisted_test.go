@@ -1,17 +1,13 @@
 package conchtest
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/braid-go/braid/internal/twistedtest"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -39,43 +35,20 @@ var forwardScenarios = []forwardScenario{
 // (None, or the bytes collected) and, where it is deterministic, how the
 // process ended (C-02..C-09).
 func TestForwardingProcessAgainstTwisted(t *testing.T) {
-	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import twisted.conch.test.test_conch").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s cannot import Twisted's Conch tests (%v); scripts/test.sh installs python3-twisted", python, err)
-		}
-		t.Skipf("skipping: %s cannot import Twisted's Conch tests (%v); apt-get install python3-twisted", python, err)
-	}
+	twistedtest.Require(t, "twisted.conch.test.test_conch")
 	if _, err := FindProgram("socat", "socat"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("socat is required in CI: %v", err)
 		}
 		t.Skipf("skipping: %v", err)
 	}
-	in, err := json.Marshal(forwardScenarios)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "testdata/twisted_forwarding.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("twisted_forwarding.py: %v\n%s", err, stderr.String())
-	}
 	var twisted map[string][]string
-	if err := json.Unmarshal(out, &twisted); err != nil {
-		t.Fatalf("twisted_forwarding.py printed %q: %v", out, err)
+	twistedtest.Run(t, "testdata/twisted_forwarding.py", forwardScenarios, &twisted, time.Minute)
+	names := make([]string, len(forwardScenarios))
+	for i, s := range forwardScenarios {
+		names[i] = s.Name
 	}
-	braid := runForwardScenarios(t)
-	for _, s := range forwardScenarios {
-		if diff := cmp.Diff(twisted[s.Name], braid[s.Name]); diff != "" {
-			t.Errorf("%s: (-twisted +braid)\n%s", s.Name, diff)
-		}
-	}
+	twistedtest.CompareScenarios(t, names, twisted, runForwardScenarios(t))
 }
 
 func runForwardScenarios(t *testing.T) map[string][]string {

@@ -2,19 +2,14 @@ package protocol
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/braid-go/braid/internal/twistedtest"
 	"github.com/braid-go/braid/reactor"
 )
 
@@ -65,31 +60,9 @@ var procScenarios = []procScenario{
 // pipes were lost, the processExited and processEnded reasons and their
 // order, and what signalling returns before and after the end (P-01..P-09).
 func TestProcessesAgainstTwisted(t *testing.T) {
-	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import twisted.internet.reactor").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s cannot import Twisted (%v); scripts/test.sh installs python3-twisted", python, err)
-		}
-		t.Skipf("skipping: %s cannot import Twisted (%v); apt-get install python3-twisted", python, err)
-	}
-	in, err := json.Marshal(procScenarios)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "testdata/twisted_processes.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("twisted_processes.py: %v\n%s", err, stderr.String())
-	}
+	twistedtest.Require(t, "twisted.internet.reactor")
 	var twisted map[string][]string
-	if err := json.Unmarshal(out, &twisted); err != nil {
-		t.Fatalf("twisted_processes.py printed %q: %v", out, err)
-	}
+	twistedtest.Run(t, "testdata/twisted_processes.py", procScenarios, &twisted, time.Minute)
 	r, err := reactor.New()
 	if err != nil {
 		t.Fatal(err)
@@ -125,11 +98,11 @@ func TestProcessesAgainstTwisted(t *testing.T) {
 	if watchdog.Active() {
 		_ = watchdog.Cancel()
 	}
-	for _, s := range procScenarios {
-		if diff := cmp.Diff(twisted[s.Name], braid[s.Name]); diff != "" {
-			t.Errorf("%s: (-twisted +braid)\n%s", s.Name, diff)
-		}
+	names := make([]string, len(procScenarios))
+	for i, s := range procScenarios {
+		names[i] = s.Name
 	}
+	twistedtest.CompareScenarios(t, names, twisted, braid)
 }
 
 func (s procScenario) spawnOptions() SpawnOptions {

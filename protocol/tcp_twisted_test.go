@@ -2,18 +2,13 @@ package protocol
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/braid-go/braid/internal/twistedtest"
 	"github.com/braid-go/braid/reactor"
 )
 
@@ -62,37 +57,14 @@ var tcpScenarios = []tcpScenario{
 // compares each end's data, half-close callbacks and ConnectionLost
 // reason (T-04..T-06, T-11).
 func TestTCPAgainstTwisted(t *testing.T) {
-	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import twisted.internet.reactor").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s cannot import Twisted (%v); scripts/test.sh installs python3-twisted", python, err)
-		}
-		t.Skipf("skipping: %s cannot import Twisted (%v); apt-get install python3-twisted", python, err)
-	}
-	in, err := json.Marshal(tcpScenarios)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "testdata/twisted_tcp.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("twisted_tcp.py: %v\n%s", err, stderr.String())
-	}
+	twistedtest.Require(t, "twisted.internet.reactor")
 	var twisted map[string][]string
-	if err := json.Unmarshal(out, &twisted); err != nil {
-		t.Fatalf("twisted_tcp.py printed %q: %v", out, err)
+	twistedtest.Run(t, "testdata/twisted_tcp.py", tcpScenarios, &twisted, 30*time.Second)
+	names := make([]string, len(tcpScenarios))
+	for i, s := range tcpScenarios {
+		names[i] = s.Name
 	}
-	braid := runTCPScenariosOnBraid(t)
-	for _, s := range tcpScenarios {
-		if diff := cmp.Diff(twisted[s.Name], braid[s.Name]); diff != "" {
-			t.Errorf("%s: (-twisted +braid)\n%s", s.Name, diff)
-		}
-	}
+	twistedtest.CompareScenarios(t, names, twisted, runTCPScenariosOnBraid(t))
 }
 
 func runTCPScenariosOnBraid(t *testing.T) map[string][]string {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/braid-go/braid/internal/twistedtest"
 )
 
 // TestClockAgainstTwisted runs random programs of CallLater, Cancel, Reset,
@@ -16,14 +18,13 @@ import (
 // compares the traces: which call runs when, in what order, and what each
 // operation returns (R-05, R-07, R-09, TR-11).
 func TestClockAgainstTwisted(t *testing.T) {
-	python := requireTwisted(t)
+	twistedtest.Require(t, twistedModule)
 	rng := rand.New(rand.NewPCG(3, 14))
 	progs := make([]clockProgram, 2000)
 	for i := range progs {
 		progs[i] = randomClockProgram(rng)
 	}
-	traces := runPythonPrograms(t, python, "testdata/twisted_clock.py", progs)
-	compareTraces(t, progs, traces, clockProgram.runOnBraid)
+	twistedtest.CompareTraces(t, progs, twistedtest.Traces(t, "testdata/twisted_clock.py", progs, twistedTimeout), clockProgram.runOnBraid)
 }
 
 const (

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/braid-go/braid/internal/twistedtest"
 )
 
 // TestDeferredListAgainstTwisted runs random programs on three member
@@ -15,14 +17,13 @@ import (
 // member. Twisted runs the same through testdata/twisted_dlist.py, and the
 // traces are compared (D-18, D-19).
 func TestDeferredListAgainstTwisted(t *testing.T) {
-	python := requireTwisted(t)
+	twistedtest.Require(t, twistedModule)
 	rng := rand.New(rand.NewPCG(5, 18))
 	progs := make([]dlistProgram, 2000)
 	for i := range progs {
 		progs[i] = randomDListProgram(rng)
 	}
-	traces := runPythonPrograms(t, python, "testdata/twisted_dlist.py", progs)
-	compareTraces(t, progs, traces, dlistProgram.runOnBraid)
+	twistedtest.CompareTraces(t, progs, twistedtest.Traces(t, "testdata/twisted_dlist.py", progs, twistedTimeout), dlistProgram.runOnBraid)
 }
 
 const (

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/braid-go/braid/internal/twistedtest"
 )
 
 // TestDeferredChainAgainstTwisted runs random programs of
@@ -17,7 +19,7 @@ import (
 // fuzz target checks braid against a model written for the tests; this
 // checks both against the real thing (D-01..D-14).
 func TestDeferredChainAgainstTwisted(t *testing.T) {
-	python := requireTwisted(t)
+	twistedtest.Require(t, twistedModule)
 	progs := make([]*program, 0, 4000)
 	for _, seed := range deferredChainSeeds {
 		progs = append(progs, decodeProgram(seed))
@@ -40,13 +42,13 @@ func TestDeferredChainAgainstTwisted(t *testing.T) {
 		progs = append(progs, p)
 	}
 
-	traces := twistedTraces(t, python, progs)
+	traces := twistedTraces(t, progs)
 	failed := 0
 	for i, want := range traces {
 		if diff := cmp.Diff(want, braidTrace(progs[i])); diff != "" {
 			if failed++; failed <= 3 {
-				p := minimizeAgainstTwisted(t, python, progs[i])
-				want := twistedTraces(t, python, []*program{p})[0]
+				p := minimizeAgainstTwisted(t, progs[i])
+				want := twistedTraces(t, []*program{p})[0]
 				model := "differs from Twisted's too"
 				if cmp.Equal(want, runModel(p)) {
 					model = "agrees with Twisted"
@@ -67,19 +69,19 @@ func braidTrace(p *program) []string {
 }
 
 // twistedTraces runs progs on Twisted, in one Python process.
-func twistedTraces(t *testing.T, python string, progs []*program) [][]string {
+func twistedTraces(t *testing.T, progs []*program) [][]string {
 	t.Helper()
 	vals := make([]any, len(progs))
 	for i, p := range progs {
 		vals[i] = p.jsonValue()
 	}
-	return runPythonPrograms(t, python, "testdata/twisted_programs.py", vals)
+	return twistedtest.Traces(t, "testdata/twisted_programs.py", vals, twistedTimeout)
 }
 
 // minimizeAgainstTwisted drops top-level operations from p, one at a time,
 // for as long as braid's trace still differs from Twisted's, so that a
 // failure is reported with a program short enough to follow by hand.
-func minimizeAgainstTwisted(t *testing.T, python string, p *program) *program {
+func minimizeAgainstTwisted(t *testing.T, p *program) *program {
 	for {
 		var cands []*program
 		for i := range p.ops {
@@ -89,7 +91,7 @@ func minimizeAgainstTwisted(t *testing.T, python string, p *program) *program {
 		if len(cands) == 0 {
 			return p
 		}
-		traces := twistedTraces(t, python, cands)
+		traces := twistedTraces(t, cands)
 		smaller := false
 		for i, c := range cands {
 			if !cmp.Equal(traces[i], braidTrace(c)) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/braid-go/braid/internal/twistedtest"
 )
 
 // TestInlineCallbacksAgainstTwisted runs random programs of an
@@ -14,14 +16,13 @@ import (
 // Deferred) on braid and on Twisted's @inlineCallbacks
 // (testdata/twisted_inline.py), and compares the traces.
 func TestInlineCallbacksAgainstTwisted(t *testing.T) {
-	python := requireTwisted(t)
+	twistedtest.Require(t, twistedModule)
 	rng := rand.New(rand.NewPCG(7, 21))
 	progs := make([]inlineProgram, 2000)
 	for i := range progs {
 		progs[i] = randomInlineProgram(rng)
 	}
-	traces := runPythonPrograms(t, python, "testdata/twisted_inline.py", progs)
-	compareTraces(t, progs, traces, inlineProgram.runOnBraid)
+	twistedtest.CompareTraces(t, progs, twistedtest.Traces(t, "testdata/twisted_inline.py", progs, twistedTimeout), inlineProgram.runOnBraid)
 }
 
 // Body steps.

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/braid-go/braid/internal/twistedtest"
 )
 
 // TestLoopingCallAgainstTwisted runs random programs of two LoopingCalls on
@@ -15,14 +17,13 @@ import (
 // the traces: when each call is made, how each loop ends, what Start, Stop
 // and Reset return (TR-12).
 func TestLoopingCallAgainstTwisted(t *testing.T) {
-	python := requireTwisted(t)
+	twistedtest.Require(t, twistedModule)
 	rng := rand.New(rand.NewPCG(4, 12))
 	progs := make([]loopProgram, 1500)
 	for i := range progs {
 		progs[i] = randomLoopProgram(rng)
 	}
-	traces := runPythonPrograms(t, python, "testdata/twisted_looping.py", progs)
-	compareTraces(t, progs, traces, loopProgram.runOnBraid)
+	twistedtest.CompareTraces(t, progs, twistedtest.Traces(t, "testdata/twisted_looping.py", progs, twistedTimeout), loopProgram.runOnBraid)
 }
 
 const (

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/braid-go/braid/internal/twistedtest"
 )
 
 // TestTimeoutsAgainstTwisted runs random programs of Deferred.AddTimeout
@@ -14,14 +16,13 @@ import (
 // on Twisted (testdata/twisted_timeout.py), and compares the traces
 // (D-17, TR-13).
 func TestTimeoutsAgainstTwisted(t *testing.T) {
-	python := requireTwisted(t)
+	twistedtest.Require(t, twistedModule)
 	rng := rand.New(rand.NewPCG(11, 3))
 	progs := make([]timeoutProgram, 2000)
 	for i := range progs {
 		progs[i] = randomTimeoutProgram(rng)
 	}
-	traces := runPythonPrograms(t, python, "testdata/twisted_timeout.py", progs)
-	compareTraces(t, progs, traces, timeoutProgram.runOnBraid)
+	twistedtest.CompareTraces(t, progs, twistedtest.Traces(t, "testdata/twisted_timeout.py", progs, twistedTimeout), timeoutProgram.runOnBraid)
 }
 
 const (
