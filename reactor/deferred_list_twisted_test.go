@@ -39,13 +39,6 @@ const (
 	numDLOps
 )
 
-const (
-	dlCancNone = iota
-	dlCancNoop
-	dlCancCallback
-	dlCancErrback
-)
-
 type dlistOp struct {
 	Kind int `json:"kind"`
 	I    int `json:"i"`
@@ -100,7 +93,7 @@ func (p dlistProgram) runOnBraid() []string {
 	defer FlushUnhandledErrors()
 	r := &dlistRun{p: p}
 	for i := range r.members {
-		r.members[i] = NewDeferred(r.canceller(i, p.Cancellers[i]))
+		r.members[i] = NewDeferred(twistedCanceller(r.log, fmt.Sprintf("m%d", i), i, p.Cancellers[i]))
 	}
 	for _, o := range p.Ops {
 		r.do(o)
@@ -112,21 +105,6 @@ func (p dlistProgram) runOnBraid() []string {
 		r.log("final list called=%v result=%s", r.list.Called(), dlTrace(r.list.Result()))
 	}
 	return r.trace
-}
-
-func (r *dlistRun) canceller(i, kind int) func(*Deferred) {
-	if kind == dlCancNone {
-		return nil
-	}
-	return func(d *Deferred) {
-		r.log("canceller m%d", i)
-		switch kind {
-		case dlCancCallback:
-			_ = d.Callback(100 + i)
-		case dlCancErrback:
-			_ = d.Errback(fuzzErr(60 + i))
-		}
-	}
 }
 
 func (r *dlistRun) do(o dlistOp) {

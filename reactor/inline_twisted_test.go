@@ -137,7 +137,7 @@ func (p inlineProgram) runOnBraid() []string {
 	defer FlushUnhandledErrors()
 	r := &inlineRun{p: p}
 	for i := range r.es {
-		r.es[i] = NewDeferred(r.canceller(i, p.Cancellers[i]))
+		r.es[i] = NewDeferred(twistedCanceller(r.log, fmt.Sprintf("e%d", i), i, p.Cancellers[i]))
 	}
 	for _, o := range p.Ops {
 		r.do(o)
@@ -149,21 +149,6 @@ func (p inlineProgram) runOnBraid() []string {
 		pending.Abandon() // a body still suspended: Python leaves its generator to the collector
 	}
 	return r.trace
-}
-
-func (r *inlineRun) canceller(i, kind int) func(*Deferred) {
-	if kind == dlCancNone {
-		return nil
-	}
-	return func(d *Deferred) {
-		r.log("canceller e%d", i)
-		switch kind {
-		case dlCancCallback:
-			_ = d.Callback(100 + i)
-		case dlCancErrback:
-			_ = d.Errback(fuzzErr(60 + i))
-		}
-	}
 }
 
 func (r *inlineRun) body(await Await) (any, error) {

@@ -97,19 +97,7 @@ func toShow(v any) string {
 func (p timeoutProgram) runOnBraid() []string {
 	defer FlushUnhandledErrors()
 	r := &timeoutRun{clock: NewClock()}
-	var canceller func(*Deferred)
-	if p.Canceller != dlCancNone {
-		canceller = func(d *Deferred) {
-			r.log("canceller")
-			switch p.Canceller {
-			case dlCancCallback:
-				_ = d.Callback(100)
-			case dlCancErrback:
-				_ = d.Errback(fuzzErr(60))
-			}
-		}
-	}
-	r.d = NewDeferred(canceller)
+	r.d = NewDeferred(twistedCanceller(r.log, "d", 0, p.Canceller))
 	for _, o := range p.Ops {
 		r.do(o)
 	}

@@ -14,5 +14,31 @@ const twistedModule = "twisted.internet.defer"
 // twistedTimeout bounds one run of a testdata script.
 const twistedTimeout = 2 * time.Minute
 
+// Canceller kinds of the programs, as in testdata/twisted_common.py.
+const (
+	cancelNone     = iota // no canceller
+	cancelNoop            // a canceller that does nothing
+	cancelCallback        // fires the Deferred with 100+i
+	cancelErrback         // errbacks it with fuzzErr(60+i)
+)
+
+// twistedCanceller is testdata/twisted_common.py's canceller: one of the
+// given kind for the Deferred called name (index i), logging "canceller
+// <name>" when called; nil for cancelNone.
+func twistedCanceller(log func(string, ...any), name string, i, kind int) func(*Deferred) {
+	if kind == cancelNone {
+		return nil
+	}
+	return func(d *Deferred) {
+		log("canceller %s", name)
+		switch kind {
+		case cancelCallback:
+			_ = d.Callback(100 + i)
+		case cancelErrback:
+			_ = d.Errback(fuzzErr(60 + i))
+		}
+	}
+}
+
 // jsonMarshal is json.Marshal, for String methods of test programs.
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -19,6 +19,26 @@ class FuzzErr(Exception):
         self.n = n
 
 
+# Canceller kinds: none, one that does nothing, one that fires the Deferred
+# with 100+i, one that errbacks it with FuzzErr(60+i).
+C_NONE, C_NOOP, C_CALLBACK, C_ERRBACK = range(4)
+
+
+def canceller(log, name, i, kind):
+    """A canceller of the given kind for the Deferred called name (index i),
+    which logs "canceller <name>" when called; None for C_NONE."""
+    if kind == C_NONE:
+        return None
+
+    def cancel(d):
+        log("canceller " + name)
+        if kind == C_CALLBACK:
+            d.callback(100 + i)
+        elif kind == C_ERRBACK:
+            d.errback(FuzzErr(60 + i))
+    return cancel
+
+
 def fire(how, value):
     """Call d.callback or d.errback: "ok", or "already" when fired before."""
     try:

@@ -4,12 +4,11 @@ stdin, one JSON list of trace lines per program on stdout, in the format
 the Go test writes for braid.
 """
 
-from twisted_common import FuzzErr, fire, serve, show as show_plain
+from twisted_common import FuzzErr, canceller, fire, serve, show as show_plain
 from twisted.internet import defer
 from twisted.python import failure
 
 FIRE, FAIL, CANCEL_MEMBER, CANCEL_LIST, WATCH_MEMBER, LIST_WAITS, PAUSE, UNPAUSE, MAKE_LIST = range(9)
-C_NONE, C_NOOP, C_CALLBACK, C_ERRBACK = range(4)
 
 
 def tag(f):
@@ -41,23 +40,11 @@ class Run:
     def __init__(self, prog):
         self.trace = []
         self.prog = prog
-        self.members = [defer.Deferred(self.canceller(i, k)) for i, k in enumerate(prog["cancellers"])]
+        self.members = [defer.Deferred(canceller(self.log, "m%d" % i, i, k)) for i, k in enumerate(prog["cancellers"])]
         self.list = None
 
     def log(self, s):
         self.trace.append(s)
-
-    def canceller(self, i, kind):
-        if kind == C_NONE:
-            return None
-
-        def cancel(d):
-            self.log("canceller m%d" % i)
-            if kind == C_CALLBACK:
-                d.callback(100 + i)
-            elif kind == C_ERRBACK:
-                d.errback(FuzzErr(60 + i))
-        return cancel
 
     def do(self, op):
         kind, i, n = op["kind"], op["i"], op["n"]

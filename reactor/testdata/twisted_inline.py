@@ -9,12 +9,11 @@ it raises; fire e_i; return; raise) and top-level operations (fire, fail,
 pause, unpause e_i; cancel the body's Deferred; start the body).
 """
 
-from twisted_common import FuzzErr, fire, serve, show as show_plain
+from twisted_common import FuzzErr, canceller, fire, serve, show as show_plain
 from twisted.internet import defer
 
 AWAIT, FIRE_INSIDE, RETURN, RAISE = range(4)
 FIRE, FAIL, PAUSE, UNPAUSE, CANCEL_OUTER, START = range(6)
-C_NONE, C_NOOP, C_CALLBACK, C_ERRBACK = range(4)
 
 
 def show(v):
@@ -34,23 +33,11 @@ class Run:
     def __init__(self, prog):
         self.trace = []
         self.prog = prog
-        self.es = [defer.Deferred(self.canceller(i, k)) for i, k in enumerate(prog["cancellers"])]
+        self.es = [defer.Deferred(canceller(self.log, "e%d" % i, i, k)) for i, k in enumerate(prog["cancellers"])]
         self.outer = None
 
     def log(self, s):
         self.trace.append(s)
-
-    def canceller(self, i, kind):
-        if kind == C_NONE:
-            return None
-
-        def cancel(d):
-            self.log("canceller e%d" % i)
-            if kind == C_CALLBACK:
-                d.callback(100 + i)
-            elif kind == C_ERRBACK:
-                d.errback(FuzzErr(60 + i))
-        return cancel
 
     @defer.inlineCallbacks
     def body(self):

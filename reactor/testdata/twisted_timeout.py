@@ -4,11 +4,10 @@ per line on stdin, one JSON list of trace lines per program on stdout, in
 the format the Go test writes for braid.
 """
 
-from twisted_common import FuzzErr, fire, serve, show as show_plain
+from twisted_common import FuzzErr, canceller, fire, serve, show as show_plain
 from twisted.internet import defer, task
 
 ADD_TIMEOUT, ADVANCE, FIRE, FAIL, CANCEL, WATCH, DEFER_LATER, CANCEL_LATER = range(8)
-C_NONE, C_NOOP, C_CALLBACK, C_ERRBACK = range(4)
 
 
 def tag(f):
@@ -30,23 +29,11 @@ class Run:
     def __init__(self, prog):
         self.clock = task.Clock()
         self.trace = []
-        self.d = defer.Deferred(self.canceller(prog["canceller"]))
+        self.d = defer.Deferred(canceller(self.log, "d", 0, prog["canceller"]))
         self.later = None
 
     def log(self, s):
         self.trace.append(s)
-
-    def canceller(self, kind):
-        if kind == C_NONE:
-            return None
-
-        def cancel(d):
-            self.log("canceller")
-            if kind == C_CALLBACK:
-                d.callback(100)
-            elif kind == C_ERRBACK:
-                d.errback(FuzzErr(60))
-        return cancel
 
     def do(self, op):
         kind, n = op["kind"], op["n"]
