@@ -233,8 +233,9 @@ func (d *Deferred) Unpause() {
 // ignored; then, if the Deferred is still unfired, it errbacks with
 // ErrCancelledError. On a Deferred waiting on another it cancels that one
 // (and so on down a chain of waiting Deferreds, without recursion). On any
-// other fired Deferred, or on Deferreds waiting on each other in a cycle
-// (where Twisted recurses until RecursionError), it does nothing.
+// other fired Deferred, on a fired DeferredList even if it waits (Twisted's
+// DeferredList overrides cancel so), or on Deferreds waiting on each other
+// in a cycle (where Twisted recurses until RecursionError), it does nothing.
 func (d *Deferred) Cancel() {
 	t := d.cancelTarget()
 	if t == nil || t.hasFlag(cancelling) {
