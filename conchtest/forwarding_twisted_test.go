@@ -26,7 +26,18 @@ var forwardScenarios = []forwardScenario{
 	{Name: "the server closes without answering", Script: socatListen + " SYSTEM:true"},
 	{Name: "the server answers without a newline and closes", Script: socatListen + " SYSTEM:'printf abc'"},
 	{Name: "the server comes up late", Script: "sleep 0.3; " + socatListen + " TCP:127.0.0.1:$ECHO"},
-	{Name: "a server that outlives Ctrl-C is killed", Script: socatListen + ",fork TCP:127.0.0.1:$ECHO", CompareEnd: true},
+	// One process (socat's fork option would leave its per-connection child
+	// orphaned when the parent is killed): echo one connection, then wait.
+	{Name: "a server that outlives Ctrl-C is killed", CompareEnd: true, Script: `exec /usr/bin/python3 -c '
+import os, socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(os.environ["PORT"])))
+s.listen(1)
+c, _ = s.accept()
+c.sendall(c.recv(100))
+c.close()
+time.sleep(60)'`},
 }
 
 // TestForwardingProcessAgainstTwisted runs each scenario with Conch's own
@@ -44,11 +55,7 @@ func TestForwardingProcessAgainstTwisted(t *testing.T) {
 	}
 	var twisted map[string][]string
 	twistedtest.Run(t, "testdata/twisted_forwarding.py", forwardScenarios, &twisted, time.Minute)
-	names := make([]string, len(forwardScenarios))
-	for i, s := range forwardScenarios {
-		names[i] = s.Name
-	}
-	twistedtest.CompareScenarios(t, names, twisted, runForwardScenarios(t))
+	twistedtest.CompareScenarios(t, forwardScenarios, func(s forwardScenario) string { return s.Name }, twisted, runForwardScenarios(t))
 }
 
 func runForwardScenarios(t *testing.T) map[string][]string {

@@ -98,11 +98,7 @@ func TestProcessesAgainstTwisted(t *testing.T) {
 	if watchdog.Active() {
 		_ = watchdog.Cancel()
 	}
-	names := make([]string, len(procScenarios))
-	for i, s := range procScenarios {
-		names[i] = s.Name
-	}
-	twistedtest.CompareScenarios(t, names, twisted, braid)
+	twistedtest.CompareScenarios(t, procScenarios, func(s procScenario) string { return s.Name }, twisted, braid)
 }
 
 func (s procScenario) spawnOptions() SpawnOptions {

@@ -60,11 +60,7 @@ func TestTCPAgainstTwisted(t *testing.T) {
 	twistedtest.Require(t, "twisted.internet.reactor")
 	var twisted map[string][]string
 	twistedtest.Run(t, "testdata/twisted_tcp.py", tcpScenarios, &twisted, 30*time.Second)
-	names := make([]string, len(tcpScenarios))
-	for i, s := range tcpScenarios {
-		names[i] = s.Name
-	}
-	twistedtest.CompareScenarios(t, names, twisted, runTCPScenariosOnBraid(t))
+	twistedtest.CompareScenarios(t, tcpScenarios, func(s tcpScenario) string { return s.Name }, twisted, runTCPScenariosOnBraid(t))
 }
 
 func runTCPScenariosOnBraid(t *testing.T) map[string][]string {

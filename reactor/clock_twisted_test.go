@@ -19,11 +19,7 @@ import (
 // operation returns (R-05, R-07, R-09, TR-11).
 func TestClockAgainstTwisted(t *testing.T) {
 	twistedtest.Require(t, twistedModule)
-	rng := rand.New(rand.NewPCG(3, 14))
-	progs := make([]clockProgram, 2000)
-	for i := range progs {
-		progs[i] = randomClockProgram(rng)
-	}
+	progs := randomPrograms(2000, 3, randomClockProgram)
 	twistedtest.CompareTraces(t, progs, twistedtest.Traces(t, "testdata/twisted_clock.py", progs, twistedTimeout), clockProgram.runOnBraid)
 }
 

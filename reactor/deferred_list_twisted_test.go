@@ -18,11 +18,7 @@ import (
 // traces are compared (D-18, D-19).
 func TestDeferredListAgainstTwisted(t *testing.T) {
 	twistedtest.Require(t, twistedModule)
-	rng := rand.New(rand.NewPCG(5, 18))
-	progs := make([]dlistProgram, 2000)
-	for i := range progs {
-		progs[i] = randomDListProgram(rng)
-	}
+	progs := randomPrograms(2000, 5, randomDListProgram)
 	twistedtest.CompareTraces(t, progs, twistedtest.Traces(t, "testdata/twisted_dlist.py", progs, twistedTimeout), dlistProgram.runOnBraid)
 }
 

@@ -17,11 +17,7 @@ import (
 // (testdata/twisted_inline.py), and compares the traces.
 func TestInlineCallbacksAgainstTwisted(t *testing.T) {
 	twistedtest.Require(t, twistedModule)
-	rng := rand.New(rand.NewPCG(7, 21))
-	progs := make([]inlineProgram, 2000)
-	for i := range progs {
-		progs[i] = randomInlineProgram(rng)
-	}
+	progs := randomPrograms(2000, 7, randomInlineProgram)
 	twistedtest.CompareTraces(t, progs, twistedtest.Traces(t, "testdata/twisted_inline.py", progs, twistedTimeout), inlineProgram.runOnBraid)
 }
 

@@ -18,11 +18,7 @@ import (
 // and Reset return (TR-12).
 func TestLoopingCallAgainstTwisted(t *testing.T) {
 	twistedtest.Require(t, twistedModule)
-	rng := rand.New(rand.NewPCG(4, 12))
-	progs := make([]loopProgram, 1500)
-	for i := range progs {
-		progs[i] = randomLoopProgram(rng)
-	}
+	progs := randomPrograms(1500, 4, randomLoopProgram)
 	twistedtest.CompareTraces(t, progs, twistedtest.Traces(t, "testdata/twisted_looping.py", progs, twistedTimeout), loopProgram.runOnBraid)
 }
 

@@ -17,11 +17,7 @@ import (
 // (D-17, TR-13).
 func TestTimeoutsAgainstTwisted(t *testing.T) {
 	twistedtest.Require(t, twistedModule)
-	rng := rand.New(rand.NewPCG(11, 3))
-	progs := make([]timeoutProgram, 2000)
-	for i := range progs {
-		progs[i] = randomTimeoutProgram(rng)
-	}
+	progs := randomPrograms(2000, 11, randomTimeoutProgram)
 	twistedtest.CompareTraces(t, progs, twistedtest.Traces(t, "testdata/twisted_timeout.py", progs, twistedTimeout), timeoutProgram.runOnBraid)
 }
 

@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"time"
 )
 
@@ -38,6 +39,17 @@ func twistedCanceller(log func(string, ...any), name string, i, kind int) func(*
 			_ = d.Errback(fuzzErr(60 + i))
 		}
 	}
+}
+
+// randomPrograms makes n programs with gen from a generator seeded with
+// seed, so that a failing program can be found again.
+func randomPrograms[P any](n int, seed uint64, gen func(*rand.Rand) P) []P {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	progs := make([]P, n)
+	for i := range progs {
+		progs[i] = gen(rng)
+	}
+	return progs
 }
 
 // jsonMarshal is json.Marshal, for String methods of test programs.

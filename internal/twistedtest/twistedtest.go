@@ -116,13 +116,14 @@ func CompareTraces[P fmt.Stringer](t testing.TB, progs []P, twisted [][]string, 
 	}
 }
 
-// CompareScenarios checks braid's trace of each named scenario against
-// Twisted's.
-func CompareScenarios(t testing.TB, names []string, twisted, braid map[string][]string) {
+// CompareScenarios checks braid's trace of each scenario against Twisted's;
+// both maps are keyed by the scenario's name.
+func CompareScenarios[S any](t testing.TB, scenarios []S, name func(S) string, twisted, braid map[string][]string) {
 	t.Helper()
-	for _, name := range names {
-		if diff := cmp.Diff(twisted[name], braid[name]); diff != "" {
-			t.Errorf("%s: (-twisted +braid)\n%s", name, diff)
+	for _, s := range scenarios {
+		n := name(s)
+		if diff := cmp.Diff(twisted[n], braid[n]); diff != "" {
+			t.Errorf("%s: (-twisted +braid)\n%s", n, diff)
 		}
 	}
 }
