@@ -88,7 +88,8 @@ func run(t testing.TB, script string, stdin []byte, timeout time.Duration) []byt
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, Python, script)
+	// -B: write no __pycache__ into the source tree.
+	cmd := exec.CommandContext(ctx, Python, "-B", script)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
