@@ -5,7 +5,6 @@ import (
 	"net"
 
 	"github.com/braid-go/braid/protocol"
-	"github.com/braid-go/braid/reactor"
 )
 
 // Echo ports the Echo protocol of Conch's tests (C-01): it writes back every
@@ -29,13 +28,13 @@ func EchoFactory() protocol.Factory {
 }
 
 // ListenEcho starts an echo server on iface ("127.0.0.1" or "::1") and an
-// ephemeral port; the port's GetHost says which. Stop it with StopListening.
-func ListenEcho(r *reactor.Reactor, iface string) (*protocol.Port, error) {
-	return protocol.ListenTCP(r, 0, EchoFactory(), protocol.DefaultBacklog, iface)
+// ephemeral port; PortNumber says which. Stop it with StopListening.
+func ListenEcho(r protocol.ReactorTCP, iface string) (protocol.ListeningPort, error) {
+	return r.ListenTCP(0, EchoFactory(), protocol.ListenTCPOptions{Interface: iface})
 }
 
-// PortNumber returns the TCP port a listening Port is bound to.
-func PortNumber(p *protocol.Port) int {
+// PortNumber returns the TCP port a listening port is bound to, or 0.
+func PortNumber(p protocol.ListeningPort) int {
 	if a, ok := p.GetHost().(*net.TCPAddr); ok {
 		return a.Port
 	}

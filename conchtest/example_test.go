@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/conchtest"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
@@ -18,7 +19,7 @@ func ExampleForwardingProcess() {
 		fmt.Println(err)
 		return
 	}
-	r, _ := reactor.New()
+	r, _ := braid.New()
 	r.CallWhenRunning(func() {
 		echo, _ := conchtest.ListenEcho(r, "127.0.0.1")
 		port, _ := conchtest.FreePort()
@@ -26,13 +27,14 @@ func ExampleForwardingProcess() {
 		proc.Hardening = conchtest.Hardened() // omit for Conch's exact behaviour
 		argv := []string{"socat", "TCP-LISTEN:" + strconv.Itoa(port) + ",bind=127.0.0.1,reuseaddr",
 			"TCP:127.0.0.1:" + strconv.Itoa(conchtest.PortNumber(echo))}
-		d, err := proc.Spawn(socat, argv, protocol.SpawnOptions{})
-		if err != nil {
+		// Hardened's StopGroup signals socat's process group: give it one.
+		opts := protocol.SpawnOptions{NewProcessGroup: proc.Hardening.StopGroup}
+		if _, err := r.SpawnProcess(proc, socat, argv, opts); err != nil {
 			fmt.Println(err)
 			_ = r.Stop()
 			return
 		}
-		d.AddBoth(func(v any) (any, error) {
+		proc.Deferred.AddBoth(func(v any) (any, error) {
 			fmt.Printf("came back: %q\n", v)
 			echo.StopListening().AddBoth(func(any) (any, error) { return nil, r.Stop() })
 			return nil, nil
@@ -45,14 +47,14 @@ func ExampleForwardingProcess() {
 // OpenSSHProcess collects a command's stdout and fails on a non-zero exit;
 // Conch uses it for `ssh host command`, but it works for any child.
 func ExampleOpenSSHProcess() {
-	r, _ := reactor.New()
+	r, _ := braid.New()
 	r.CallWhenRunning(func() {
 		p := &conchtest.OpenSSHProcess{Deferred: reactor.NewDeferred(nil)}
 		p.Deferred.AddBoth(func(v any) (any, error) {
 			fmt.Printf("%q\n", v)
 			return nil, r.Stop()
 		})
-		if _, err := protocol.SpawnProcess(r, p, "/bin/sh", []string{"sh", "-c", "printf 'goodbye\\r\\n'"}, protocol.SpawnOptions{}); err != nil {
+		if _, err := r.SpawnProcess(p, "/bin/sh", []string{"sh", "-c", "printf 'goodbye\\r\\n'"}, protocol.SpawnOptions{}); err != nil {
 			fmt.Println(err)
 			_ = r.Stop()
 		}

@@ -2,11 +2,13 @@ package conchtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/internal/twistedtest"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
@@ -59,7 +61,7 @@ func TestForwardingProcessAgainstTwisted(t *testing.T) {
 }
 
 func runForwardScenarios(t *testing.T) map[string][]string {
-	r, err := reactor.New()
+	r, err := braid.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,13 +88,12 @@ func runForwardScenarios(t *testing.T) map[string][]string {
 		}
 		proc := NewForwardingProcess(r, port, []byte("test\n"))
 		env := []string{fmt.Sprintf("PORT=%d", port), fmt.Sprintf("ECHO=%d", PortNumber(echo)), "PATH=" + os.Getenv("PATH")}
-		d, err := proc.Spawn("/bin/sh", []string{"sh", "-c", s.Script}, protocol.SpawnOptions{Env: env})
-		if err != nil {
+		if _, err := r.SpawnProcess(proc, "/bin/sh", []string{"sh", "-c", s.Script}, protocol.SpawnOptions{Env: env}); err != nil {
 			t.Error(err)
 			_ = r.Stop()
 			return
 		}
-		d.AddBoth(func(v any) (any, error) {
+		proc.Deferred.AddBoth(func(v any) (any, error) {
 			trace := []string{"fired with " + pyRepr(v)}
 			if s.CompareEnd {
 				trace = append(trace, "ended "+pyReason(proc.Timeline.Reason))
@@ -136,10 +137,10 @@ func pyReason(f *reactor.Failure) string {
 	if f == nil {
 		return "?none"
 	}
-	if _, ok := reactor.As[reactor.ProcessDone](f); ok {
+	if _, ok := errors.AsType[*protocol.ProcessDone](f); ok {
 		return "done"
 	}
-	if pt, ok := reactor.As[reactor.ProcessTerminated](f); ok {
+	if pt, ok := errors.AsType[*protocol.ProcessTerminated](f); ok {
 		if pt.Signal != 0 {
 			return fmt.Sprintf("terminated exit=None signal=%d", int(pt.Signal))
 		}

@@ -5,6 +5,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
 
@@ -50,7 +51,9 @@ type Hardening struct {
 	GracePeriod time.Duration
 	// StopGroup sends every stop signal to the process group, so a server a
 	// wrapper script started dies too (W-03). Spawn the process with
-	// protocol.SpawnOptions.NewProcessGroup (ForwardingProcess.Spawn does).
+	// protocol.SpawnOptions.NewProcessGroup (SSHServer.Execute does);
+	// without a group, ConnectionMade logs an error and the signals reach
+	// the process alone.
 	StopGroup bool
 
 	// KeepOutput keeps the last TailSize bytes of the child's stdout and
@@ -118,14 +121,25 @@ func (e *DeadlineError) Error() string {
 	return fmt.Sprintf("conchtest: nothing accepted on 127.0.0.1:%d within %v (%d connect attempts)", e.Port, e.Deadline, e.Attempts)
 }
 
-// Is makes a DeadlineError match reactor.ErrConnectError's family, as
-// a connect timeout does.
-func (e *DeadlineError) Is(target error) bool { return target == reactor.ErrConnectError }
+// As makes a DeadlineError a *protocol.TimeoutError (and so a
+// *protocol.ConnectError) to errors.As and errors.AsType, as a connect
+// timeout is.
+func (e *DeadlineError) As(target any) bool {
+	switch t := target.(type) {
+	case **protocol.TimeoutError:
+		*t = &protocol.TimeoutError{Msg: e.Error()}
+		return true
+	case **protocol.ConnectError:
+		*t = &protocol.ConnectError{Msg: e.Error()}
+		return true
+	}
+	return false
+}
 
 // EndedEarlyError is the hardened failure when the process ended before its
-// port ever accepted (W-10). Reason is the exit reason (wrapping
-// reactor.ProcessDone or reactor.ProcessTerminated); Stderr is the tail of
-// what the process wrote there.
+// port ever accepted (W-10). Reason is the exit reason (wrapping a
+// *protocol.ProcessDone or *protocol.ProcessTerminated); Stderr is the tail
+// of what the process wrote there.
 type EndedEarlyError struct {
 	Port     int
 	Attempts int
@@ -142,7 +156,7 @@ func (e *EndedEarlyError) Error() string {
 }
 
 // Unwrap returns the exit reason, so errors.As finds the
-// reactor.ProcessTerminated in it.
+// *protocol.ProcessTerminated in it.
 func (e *EndedEarlyError) Unwrap() error { return e.Reason }
 
 // ConnectFailedError is the hardened failure for a connect error other than

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/conchtest"
-	"github.com/braid-go/braid/reactor"
 )
 
 // needProgram skips the test when a third-party program is missing, except
@@ -80,7 +80,7 @@ func leakCheck(t *testing.T) {
 		// the spare descriptor a listening port reserves (Twisted's
 		// _reservedFD).
 		_, _ = conchtest.FreePort()
-		if r, err := reactor.New(); err == nil {
+		if r, err := braid.New(); err == nil {
 			if p, err := conchtest.ListenEcho(r, "127.0.0.1"); err == nil {
 				p.StopListening()
 				r.Iterate(0)

@@ -2,6 +2,7 @@ package conchtest
 
 import (
 	"errors"
+	"fmt"
 	"syscall"
 	"time"
 
@@ -25,10 +26,29 @@ const faithfulRetry = 100 * time.Millisecond
 // byte on stdin, LoseConnection, and SIGKILL on the next reactor turn
 // (ProcessExitedAlready ignored); the process's exit reason is ignored and
 // Deferred fires with nil if the port never answered (C-15). Hardening turns
-// on the fixes of TWISTED_SEMANTICS.md W-09..W-14; see its fields.
+// on the fixes of docs/SEMANTICS.md W-09..W-14; see its fields.
 //
-// Set Deferred before spawning (Conch's execute does), or use Spawn, which
-// does it and makes the Deferred cancellable.
+// Spawn it as any ProcessProtocol, with the reactor's SpawnProcess, and
+// wait on Deferred:
+//
+//	p := conchtest.NewForwardingProcess(r, port, []byte("hello\n"))
+//	if _, err := r.SpawnProcess(p, "/usr/bin/socat", argv, protocol.SpawnOptions{}); err != nil {
+//		return reactor.Fail(err)
+//	}
+//	return p.Deferred
+//
+// Its steps are methods a type embedding it can override, as Twisted tests
+// override those of ConchTestForwardingProcess: Connect (Conch's _connect),
+// ConnectFailed (_ebConnect), ForwardingPortDisconnected and ReallyDie
+// (_reallyDie). The manager calls each through the embedding value, so the
+// override runs, and the override may call the embedded method to carry on:
+//
+//	type loudRetry struct{ *conchtest.ForwardingProcess }
+//
+//	func (l loudRetry) ConnectFailed(reason *reactor.Failure) {
+//		log.Print(reason)
+//		l.ForwardingProcess.ConnectFailed(reason)
+//	}
 type ForwardingProcess struct {
 	protocol.BaseProcessProtocol
 
@@ -40,6 +60,9 @@ type ForwardingProcess struct {
 	// Deferred fires when the process has ended, with Buffer (nil when the
 	// port never accepted), or with an error in the hardened cases. It is
 	// taken when it fires (Conch's _getDeferred), so it fires once.
+	// NewForwardingProcess makes it, cancellable: cancelling it stops the
+	// retries and kills the process, and it fails with reactor.ErrCancelled.
+	// Conch's tests set their own instead; that works too.
 	Deferred *reactor.Deferred
 	// Buffer is what the forwarding connection received; nil until that
 	// connection has ended.
@@ -55,7 +78,7 @@ type ForwardingProcess struct {
 	// Timeline records when things happened, for reports and benchmarks.
 	Timeline Timeline
 
-	r          *reactor.Reactor
+	r          ForwardingReactor
 	retry      *reactor.DelayedCall // the pending reconnect
 	connecting *reactor.Deferred    // the connect attempt in flight
 	deadline   *reactor.DelayedCall
@@ -91,38 +114,48 @@ func (t Timeline) Readiness() time.Duration {
 	return t.Connected.Sub(t.Spawned)
 }
 
-// NewForwardingProcess returns a ForwardingProcess for a server on
-// 127.0.0.1:port, driven by r (Conch's helper uses the global reactor).
-func NewForwardingProcess(r *reactor.Reactor, port int, data []byte) *ForwardingProcess {
-	return &ForwardingProcess{r: r, Port: port, Data: data}
+// ForwardingReactor is what a ForwardingProcess needs of its reactor: time
+// for its retries and stop, TCP for its connects, and a place to log the
+// errors nobody else sees. braid.Reactor is one.
+type ForwardingReactor interface {
+	reactor.Time
+	reactor.ErrorLogger
+	protocol.ReactorTCP
 }
 
-// SetDeferred sets the Deferred to fire when the process has ended, as
-// Conch's execute does before spawning.
-func (p *ForwardingProcess) SetDeferred(d *reactor.Deferred) { p.Deferred = d }
-
-// Spawn creates a cancellable Deferred, sets it, and spawns the process
-// (protocol.SpawnProcess's arguments). Cancelling the Deferred stops the
-// retries and kills the process; the Deferred then fails with
-// reactor.ErrCancelledError. Hardening.StopGroup needs opts.NewProcessGroup;
-// Spawn sets it for you.
-func (p *ForwardingProcess) Spawn(executable string, args []string, opts protocol.SpawnOptions) (*reactor.Deferred, error) {
-	d := reactor.NewDeferred(func(*reactor.Deferred) { p.abort() })
-	p.Deferred = d
-	p.adjustSpawn(&opts)
-	if _, err := protocol.SpawnProcess(p.r, p, executable, args, opts); err != nil {
-		p.Deferred = nil
-		return nil, err
-	}
-	return d, nil
+// NewForwardingProcess returns a ForwardingProcess for a server on
+// 127.0.0.1:port, driven by r (Conch's helper uses the global reactor),
+// with a cancellable Deferred.
+func NewForwardingProcess(r ForwardingReactor, port int, data []byte) *ForwardingProcess {
+	p := &ForwardingProcess{r: r, Port: port, Data: data}
+	p.Deferred = reactor.NewDeferred(func(*reactor.Deferred) { p.abort() })
+	return p
 }
 
 // adjustSpawn gives the child the process group that Hardening.StopGroup
-// signals. Spawn and SSHServer.Execute call it.
+// signals. SSHServer.Execute calls it.
 func (p *ForwardingProcess) adjustSpawn(opts *protocol.SpawnOptions) {
 	if p.Hardening.StopGroup {
 		opts.NewProcessGroup = true
 	}
+}
+
+// forwardingSteps are the overridable steps, reached through the value
+// that embeds the ForwardingProcess.
+type forwardingSteps interface {
+	Connect() *reactor.Deferred
+	ConnectFailed(reason *reactor.Failure)
+	ForwardingPortDisconnected(buffer []byte)
+	ReallyDie()
+}
+
+// steps returns the embedding value's steps (the ForwardingProcess itself
+// when it is not embedded).
+func (p *ForwardingProcess) steps() forwardingSteps {
+	if s, ok := p.Outer().(forwardingSteps); ok {
+		return s
+	}
+	return p
 }
 
 // takeDeferred ports _getDeferred: it returns the Deferred and forgets it,
@@ -147,46 +180,69 @@ func (p *ForwardingProcess) ConnectionMade() {
 	if h.Deadline > 0 {
 		p.deadline = p.r.CallLater(h.Deadline, p.deadlinePassed)
 	}
-	p.connect()
+	if h.StopGroup {
+		p.checkGroup()
+	}
+	p.steps().Connect()
 }
 
-// connect ports _connect (C-04): one attempt with a fresh ForwardingPort.
-func (p *ForwardingProcess) connect() {
+// checkGroup says, once, that Hardening.StopGroup has no group to stop.
+func (p *ForwardingProcess) checkGroup() {
+	if g, ok := p.Transport.(protocol.GroupSignaler); ok {
+		if err := g.SignalProcessGroup(0); !errors.Is(err, protocol.ErrNoProcessGroup) {
+			return
+		}
+	}
+	p.r.LogError(reactor.NewFailure(fmt.Errorf("conchtest: Hardening.StopGroup, but process %v has no process group of its own (spawn it with SpawnOptions.NewProcessGroup): stop signals reach it alone", p.Transport)),
+		"ForwardingProcess")
+}
+
+// Connect ports _connect (C-04): one attempt with a fresh ForwardingPort
+// and a ClientCreator; a failed attempt goes to ConnectFailed. It returns
+// the ClientCreator's Deferred.
+func (p *ForwardingProcess) Connect() *reactor.Deferred {
 	p.retry = nil
 	p.Timeline.Attempts++
-	port := protocol.NewForwardingPort(p, p.Data)
+	port := protocol.NewForwardingPort(p.steps(), p.Data)
 	cc := protocol.NewClientCreator(p.r, func() protocol.Protocol { return &timedPort{ForwardingPort: port, owner: p} })
-	d := cc.ConnectTCP("127.0.0.1", p.Port, protocol.DefaultConnectTimeout)
+	// The port copies what it receives, so reads may reuse one buffer.
+	d := cc.ConnectTCP("127.0.0.1", p.Port, protocol.ConnectTCPOptions{Conn: protocol.TCPConnOptions{ReuseReadBuffer: true}})
 	p.connecting = d
 	d.AddCallbacks(func(v any) (any, error) {
 		p.connecting = nil
 		return v, nil
-	}, p.connectFailed)
+	}, func(f *reactor.Failure) (any, error) {
+		p.connecting = nil
+		p.steps().ConnectFailed(f)
+		return nil, nil
+	})
+	return d
 }
 
-// connectFailed ports _ebConnect (C-05): faithful mode retries every 0.1 s
-// whatever the failure; hardened mode retries only refused connects, with
-// backoff, and only while the process runs.
-func (p *ForwardingProcess) connectFailed(f *reactor.Failure) (any, error) {
-	p.connecting = nil
+// ConnectFailed ports _ebConnect (C-05), the errback of a failed attempt:
+// faithful mode retries every 0.1 s whatever the failure; hardened mode
+// retries only refused connects, with backoff, and only while the process
+// runs.
+func (p *ForwardingProcess) ConnectFailed(reason *reactor.Failure) {
 	if p.halted {
-		return nil, nil
+		return
 	}
 	h := &p.Hardening
 	if !h.Backoff {
-		p.retry = p.r.CallLater(faithfulRetry, p.connect)
-		return nil, nil
+		p.retry = p.r.CallLater(faithfulRetry, p.reconnect)
+		return
 	}
 	if p.ended || p.stopping {
-		return nil, nil
+		return
 	}
-	if !errors.Is(f, syscall.ECONNREFUSED) {
-		p.fail(&ConnectFailedError{Port: p.Port, Attempts: p.Timeline.Attempts, Err: f})
-		return nil, nil
+	if !errors.Is(reason, syscall.ECONNREFUSED) {
+		p.fail(&ConnectFailedError{Port: p.Port, Attempts: p.Timeline.Attempts, Err: reason})
+		return
 	}
-	p.retry = p.r.CallLater(h.nextRetry(time.Since(p.Timeline.Spawned)), p.connect)
-	return nil, nil
+	p.retry = p.r.CallLater(h.nextRetry(time.Since(p.Timeline.Spawned)), p.reconnect)
 }
+
+func (p *ForwardingProcess) reconnect() { p.steps().Connect() }
 
 // timedPort notes in the owner's Timeline when the connection was made.
 type timedPort struct {
@@ -211,7 +267,7 @@ func (p *ForwardingProcess) portConnected() {
 func (p *ForwardingProcess) isConnected() bool { return !p.Timeline.Connected.IsZero() }
 
 // ForwardingPortDisconnected ports forwardingPortDisconnected (C-07): keep
-// what came back, then stop the process.
+// what came back, then stop the process (ReallyDie comes last).
 func (p *ForwardingProcess) ForwardingPortDisconnected(buffer []byte) {
 	p.Timeline.Disconnected = time.Now()
 	p.Buffer = buffer
@@ -237,21 +293,28 @@ func (p *ForwardingProcess) stop() {
 	p.r.CallLater(0, p.reallyDie)
 }
 
-// reallyDie ports _reallyDie (C-08): SIGKILL, where "already exited" is fine.
 func (p *ForwardingProcess) reallyDie() {
 	p.grace = nil
-	p.signal("KILL")
+	p.steps().ReallyDie()
 }
 
-func (p *ForwardingProcess) signal(sig any) {
+// ReallyDie ports _reallyDie (C-08): SIGKILL, where "already exited" is
+// fine. The stop sequence calls it on the reactor turn after the first stop
+// step (after Hardening.GracePeriod when that is set).
+func (p *ForwardingProcess) ReallyDie() {
+	p.signal(syscall.SIGKILL)
+}
+
+func (p *ForwardingProcess) signal(sig syscall.Signal) {
 	var err error
-	if p.Hardening.StopGroup {
-		err = p.Transport.SignalProcessGroup(sig)
+	g, isGroup := p.Transport.(protocol.GroupSignaler)
+	if p.Hardening.StopGroup && isGroup {
+		err = g.SignalProcessGroup(sig)
 	}
-	if !p.Hardening.StopGroup || errors.Is(err, protocol.ErrNoProcessGroup) {
+	if !p.Hardening.StopGroup || !isGroup || errors.Is(err, protocol.ErrNoProcessGroup) {
 		err = p.Transport.SignalProcess(sig) // no group to stop: the child alone
 	}
-	if err != nil && !errors.Is(err, reactor.ErrProcessExitedAlready) {
+	if err != nil && !errors.Is(err, protocol.ErrProcessExitedAlready) {
 		p.r.LogError(reactor.NewFailure(err), "ForwardingProcess: stopping the process")
 	}
 }
@@ -321,7 +384,7 @@ func (p *ForwardingProcess) fail(err error) {
 	}
 	if !p.stopping {
 		p.stopping = true
-		p.signal("KILL")
+		p.signal(syscall.SIGKILL)
 	}
 }
 
@@ -331,13 +394,14 @@ func (p *ForwardingProcess) fireFailure() {
 	}
 }
 
-// abort is the canceller Spawn installs: stop everything and kill the child.
+// abort is the canceller NewForwardingProcess installs: stop everything and
+// kill the child.
 func (p *ForwardingProcess) abort() {
 	p.takeDeferred() // Cancel fires it with CancelledError
 	p.cancelPending()
 	if !p.ended && !p.stopping && p.Transport != nil {
 		p.stopping = true
-		p.signal("KILL")
+		p.signal(syscall.SIGKILL)
 	}
 }
 

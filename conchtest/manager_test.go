@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/conchtest"
+	"github.com/braid-go/braid/internal/process"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
@@ -40,7 +42,7 @@ const listenNow = `exec {socat} TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr TCP:1
 // startScenario spawns the scenario's child on r with a ForwardingProcess
 // and returns the Deferred, with a counter of how often it fires.
 // tb is the trial test the run belongs to (t itself, or an inner recorder).
-func startScenario(t *testing.T, tb trial.TB, r *reactor.Reactor, sc scenario, out *outcome) *reactor.Deferred {
+func startScenario(t *testing.T, tb trial.TB, r *braid.Reactor, sc scenario, out *outcome) *reactor.Deferred {
 	socat := needProgram(t, "socat")
 	echo, err := conchtest.ListenEcho(r, "127.0.0.1")
 	if err != nil {
@@ -54,11 +56,12 @@ func startScenario(t *testing.T, tb trial.TB, r *reactor.Reactor, sc scenario, o
 	out.proc.Hardening = sc.hardening
 	script := strings.NewReplacer("{socat}", socat, "{port}", fmt.Sprint(out.port),
 		"{echo}", fmt.Sprint(conchtest.PortNumber(echo))).Replace(sc.script)
-	d, err := out.proc.Spawn("/bin/sh", []string{"sh", "-c", script}, protocol.SpawnOptions{})
-	if err != nil {
+	// Hardening.StopGroup signals the child's process group: give it one.
+	opts := protocol.SpawnOptions{NewProcessGroup: sc.hardening.StopGroup}
+	if _, err := r.SpawnProcess(out.proc, "/bin/sh", []string{"sh", "-c", script}, opts); err != nil {
 		return reactor.Fail(err)
 	}
-	return d.AddBoth(func(v any) (any, error) {
+	return out.proc.Deferred.AddBoth(func(v any) (any, error) {
 		out.fires++
 		out.result = v
 		return v, nil
@@ -71,7 +74,7 @@ func runScenario(t *testing.T, sc scenario) *outcome {
 	t.Helper()
 	leakCheck(t)
 	out := &outcome{}
-	trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
 		return startScenario(t, t, r, sc, out).AddErrback(func(f *reactor.Failure) (any, error) {
 			return nil, nil // the test looks at out.result itself
 		})
@@ -148,7 +151,7 @@ func TestForwardingProcess_NeverListens_Faithful_W09(t *testing.T) {
 	leakCheck(t)
 	out := &outcome{}
 	rt := runInner(func(rt *recordT) {
-		trial.Run(rt, func(r *reactor.Reactor) *reactor.Deferred {
+		trial.Run(rt, func(r *braid.Reactor) *reactor.Deferred {
 			return startScenario(t, rt, r, scenario{script: "exec sleep 30"}, out)
 		}, trial.Timeout(400*time.Millisecond))
 	})
@@ -173,7 +176,7 @@ func TestForwardingProcess_NeverListens_Deadline(t *testing.T) {
 	h.Deadline = 300 * time.Millisecond
 	out := runScenario(t, scenario{script: "exec sleep 30", hardening: h})
 	f, _ := out.result.(*reactor.Failure)
-	de, ok := reactor.As[*conchtest.DeadlineError](f)
+	de, ok := errors.AsType[*conchtest.DeadlineError](f)
 	if !ok {
 		t.Fatalf("Deferred fired with %v, want a DeadlineError", out.result)
 	}
@@ -189,7 +192,7 @@ func TestForwardingProcess_DiesBeforeListening_Faithful_C15(t *testing.T) {
 	leakCheck(t)
 	out := &outcome{}
 	rt := runInner(func(rt *recordT) {
-		trial.Run(rt, func(r *reactor.Reactor) *reactor.Deferred {
+		trial.Run(rt, func(r *braid.Reactor) *reactor.Deferred {
 			return startScenario(t, rt, r, scenario{script: "echo boom >&2; sleep 0.05; exit 3"}, out)
 		}, trial.Timeout(5*time.Second))
 	})
@@ -207,11 +210,11 @@ func TestForwardingProcess_DiesBeforeListening_Faithful_C15(t *testing.T) {
 func TestForwardingProcess_DiesBeforeListening_FailFast_W10(t *testing.T) {
 	out := runScenario(t, scenario{script: "echo boom >&2; sleep 0.05; exit 3", hardening: conchtest.Hardened()})
 	f, _ := out.result.(*reactor.Failure)
-	ee, ok := reactor.As[*conchtest.EndedEarlyError](f)
+	ee, ok := errors.AsType[*conchtest.EndedEarlyError](f)
 	if !ok {
 		t.Fatalf("Deferred fired with %v, want an EndedEarlyError", out.result)
 	}
-	term, ok := reactor.As[reactor.ProcessTerminated](ee)
+	term, ok := errors.AsType[*protocol.ProcessTerminated](ee)
 	if !ok || term.ExitCode != 3 {
 		t.Errorf("reason %v, want ProcessTerminated with exit code 3", ee.Reason)
 	}
@@ -234,7 +237,7 @@ func TestForwardingProcess_IgnoresSIGINT_C08(t *testing.T) {
 			out := runScenario(t, scenario{script: script, hardening: tc.h})
 			wantEcho(t, out)
 			tl := out.proc.Timeline
-			term, ok := reactor.As[reactor.ProcessTerminated](tl.Reason)
+			term, ok := errors.AsType[*protocol.ProcessTerminated](tl.Reason)
 			if !ok || term.Signal != syscall.SIGKILL {
 				t.Errorf("process ended with %v, want SIGKILL", tl.Reason)
 			}
@@ -262,27 +265,28 @@ func TestForwardingProcess_GroupStop_W03(t *testing.T) {
 	}
 }
 
-// TestForwardingProcess_CancelStops: cancelling the Deferred from Spawn
+// TestForwardingProcess_CancelStops: cancelling the Deferred that
+// NewForwardingProcess made
 // stops the retries and kills the process; nothing is left behind.
 func TestForwardingProcess_CancelStops(t *testing.T) {
 	leakCheck(t)
 	out := &outcome{}
-	trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
 		d := startScenario(t, t, r, scenario{script: "exec sleep 30"}, out)
 		r.CallLater(150*time.Millisecond, d.Cancel)
 		trial.AddCleanup(t, func() *reactor.Deferred { return processesGone(r) })
-		return trial.AssertFailure(d, reactor.ErrCancelledError)
+		return trial.AssertFailure(d, reactor.ErrCancelled)
 	}, trial.Timeout(10*time.Second))
 	checkFiredOnce(t, out)
 }
 
 // processesGone fires once no process spawned on r is left: the KILL a
 // cancellation sends has been delivered and the child reaped.
-func processesGone(r *reactor.Reactor) *reactor.Deferred {
+func processesGone(r *braid.Reactor) *reactor.Deferred {
 	d := reactor.NewDeferred(nil)
 	var poll func()
 	poll = func() {
-		if len(protocol.Processes(r)) == 0 {
+		if len(process.Live(r)) == 0 {
 			_ = d.Callback(nil)
 			return
 		}

@@ -72,7 +72,7 @@ type SSHServer struct {
 	// Config is sshd's configuration file.
 	Config string
 
-	r       *reactor.Reactor
+	r       Reactor
 	opts    SSHServerOptions
 	sshd    string
 	ownDir  bool
@@ -84,12 +84,19 @@ type SSHServer struct {
 // port before sshd binds it (W-12).
 const startAttempts = 5
 
+// Reactor is what the OpenSSH harness needs of its reactor: a
+// ForwardingReactor that also spawns processes. braid.Reactor is one.
+type Reactor interface {
+	ForwardingReactor
+	protocol.ReactorProcess
+}
+
 // StartSSHServer prepares keys and a config in a directory and spawns sshd
 // on a free loopback port, as a ProcessProtocol on r. The returned Deferred
 // fires with the *SSHServer once sshd reports it is listening, or fails with
 // the reason and sshd's own log when it cannot start. Call Stop when done.
 // Call it on r's goroutine.
-func StartSSHServer(r *reactor.Reactor, opts SSHServerOptions) *reactor.Deferred {
+func StartSSHServer(r Reactor, opts SSHServerOptions) *reactor.Deferred {
 	s, err := prepareSSHServer(r, opts)
 	if err != nil {
 		return reactor.Fail(err)
@@ -99,7 +106,7 @@ func StartSSHServer(r *reactor.Reactor, opts SSHServerOptions) *reactor.Deferred
 	return ready
 }
 
-func prepareSSHServer(r *reactor.Reactor, opts SSHServerOptions) (*SSHServer, error) {
+func prepareSSHServer(r Reactor, opts SSHServerOptions) (*SSHServer, error) {
 	sshd, err := FindProgram("sshd", "openssh-server")
 	if err != nil {
 		return nil, err
@@ -252,7 +259,7 @@ func (s *SSHServer) spawn(ready *reactor.Deferred, attemptsLeft int) {
 	s.proc = &sshdProcess{server: s, ready: ready, wantListens: listens, attemptsLeft: attemptsLeft - 1,
 		log: NewTailBuffer(64 << 10), ended: reactor.NewDeferred(nil)}
 	opts := protocol.SpawnOptions{Credential: s.opts.Credential, NewProcessGroup: true}
-	if _, err := protocol.SpawnProcess(s.r, s.proc, exe, argv, opts); err != nil {
+	if _, err := s.r.SpawnProcess(s.proc, exe, argv, opts); err != nil {
 		_ = ready.Errback(fmt.Errorf("conchtest: start sshd: %w", err))
 	}
 }
@@ -280,14 +287,14 @@ func (s *SSHServer) Stop() *reactor.Deferred {
 		_, _ = done(nil)
 		return s.stopped
 	}
-	kill := s.r.CallLater(5*time.Second, func() { _ = p.Transport.SignalProcessGroup("KILL") })
+	kill := s.r.CallLater(5*time.Second, func() { _ = p.signalGroup(syscall.SIGKILL) })
 	p.ended.AddCallback(func(v any) (any, error) {
 		if kill.Active() {
 			_ = kill.Cancel()
 		}
 		return v, nil
 	}).AddCallback(done)
-	if err := p.Transport.SignalProcessGroup("TERM"); err != nil && !errors.Is(err, reactor.ErrProcessExitedAlready) {
+	if err := p.signalGroup(syscall.SIGTERM); err != nil && !errors.Is(err, protocol.ErrProcessExitedAlready) {
 		s.r.LogError(reactor.NewFailure(err), "SSHServer.Stop")
 	}
 	return s.stopped
@@ -350,9 +357,10 @@ func (p *sshdProcess) ProcessEnded(reason *reactor.Failure) {
 	_ = p.ended.Callback(nil)
 }
 
-// Execute ports OpenSSHClientMixin.execute (C-12): it sets process's
-// Deferred, spawns OpenSSH's ssh against this server with Conch's options —
-// in an EMPTY environment, as Conch does — and returns that Deferred.
+// Execute ports OpenSSHClientMixin.execute (C-12): it gives process a
+// Deferred when it has none (a ForwardingProcess has one already), spawns
+// OpenSSH's ssh against this server with Conch's options — in an EMPTY
+// environment, as Conch does — and returns that Deferred.
 // sshArgs and remoteCommand are split on whitespace, so "-R 1:h:2" becomes
 // two arguments and an empty remoteCommand adds none. Deviations (see
 // SSHServer): ed25519 keys, the server's real user, absolute paths, and
@@ -362,13 +370,16 @@ func (s *SSHServer) Execute(remoteCommand string, process DeferredProcess, sshAr
 	if err != nil {
 		return reactor.Fail(err)
 	}
-	d := reactor.NewDeferred(nil)
-	process.SetDeferred(d)
+	slot := process.deferredSlot()
+	if *slot == nil {
+		*slot = reactor.NewDeferred(nil)
+	}
+	d := *slot
 	var opts protocol.SpawnOptions
 	if a, ok := process.(spawnAdjuster); ok {
 		a.adjustSpawn(&opts)
 	}
-	if _, err := protocol.SpawnProcess(s.r, process, ssh, s.SSHArgv(remoteCommand, sshArgs), opts); err != nil {
+	if _, err := s.r.SpawnProcess(process, ssh, s.SSHArgv(remoteCommand, sshArgs), opts); err != nil {
 		return reactor.Fail(err)
 	}
 	return d
@@ -384,11 +395,24 @@ func (s *SSHServer) SSHArgv(remoteCommand, sshArgs string) []string {
 	return append(argv, strings.Fields(remoteCommand)...)
 }
 
-// DeferredProcess is a ProcessProtocol that fires a Deferred the caller
-// sets before spawning: ForwardingProcess and OpenSSHProcess.
+// DeferredProcess is a ProcessProtocol that fires a Deferred field when it
+// ends: ForwardingProcess and OpenSSHProcess, and the types embedding them
+// (the unexported method is promoted to them).
 type DeferredProcess interface {
 	protocol.ProcessProtocol
-	SetDeferred(d *reactor.Deferred)
+	deferredSlot() **reactor.Deferred
+}
+
+func (p *ForwardingProcess) deferredSlot() **reactor.Deferred { return &p.Deferred }
+func (p *OpenSSHProcess) deferredSlot() **reactor.Deferred    { return &p.Deferred }
+
+// signalGroup signals sshd's process group (it is spawned with one).
+func (p *sshdProcess) signalGroup(sig syscall.Signal) error {
+	g, ok := p.Transport.(protocol.GroupSignaler)
+	if !ok {
+		return p.Transport.SignalProcess(sig)
+	}
+	return g.SignalProcessGroup(sig)
 }
 
 // spawnAdjuster is a process that needs spawn options of its own (a

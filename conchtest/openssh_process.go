@@ -2,6 +2,7 @@ package conchtest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/braid-go/braid/protocol"
@@ -17,16 +18,13 @@ type OpenSSHProcess struct {
 	protocol.BaseProcessProtocol
 
 	// Deferred fires once, when the process has ended; set it before
-	// spawning (Execute does).
+	// spawning (Execute does, when it is nil).
 	Deferred *reactor.Deferred
 	// Output is what ssh wrote to stdout (Conch's buf).
 	Output []byte
 	// Problems is what ssh wrote to stderr (Conch's problems).
 	Problems []byte
 }
-
-// SetDeferred sets the Deferred fired when the process ends.
-func (p *OpenSSHProcess) SetDeferred(d *reactor.Deferred) { p.Deferred = d }
 
 // OutReceived collects stdout.
 func (p *OpenSSHProcess) OutReceived(data []byte) { p.Output = append(p.Output, data...) }
@@ -41,9 +39,9 @@ func (p *OpenSSHProcess) ProcessEnded(reason *reactor.Failure) {
 	if d == nil {
 		return
 	}
-	if t, ok := reactor.As[reactor.ProcessTerminated](reason); ok {
+	if t, ok := errors.AsType[*protocol.ProcessTerminated](reason); ok {
 		code := "signal " + fmt.Sprint(int(t.Signal))
-		if t.Exited() {
+		if t.Signal == 0 {
 			code = fmt.Sprint(t.ExitCode)
 		}
 		_ = d.Errback(&ConchError{Message: fmt.Sprintf("exit code was not 0: %s (%s)", code, p.Problems), Reason: reason})

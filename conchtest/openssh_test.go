@@ -2,12 +2,14 @@ package conchtest_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/conchtest"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
@@ -28,11 +30,11 @@ type sshFixture struct {
 
 // setUpSSH starts the fixture; tearDown (stop listening, stop sshd) is
 // registered with trial.AddCleanup, as Conch's tearDown does.
-func setUpSSH(t *testing.T, r *reactor.Reactor, opts conchtest.SSHServerOptions) *reactor.Deferred {
+func setUpSSH(t *testing.T, r *braid.Reactor, opts conchtest.SSHServerOptions) *reactor.Deferred {
 	needProgram(t, "sshd")
 	needProgram(t, "ssh")
 	fx := &sshFixture{}
-	var ports []*protocol.Port
+	var ports []protocol.ListeningPort
 	trial.AddCleanup(t, func() *reactor.Deferred {
 		var ds []*reactor.Deferred
 		for _, p := range ports {
@@ -41,7 +43,7 @@ func setUpSSH(t *testing.T, r *reactor.Reactor, opts conchtest.SSHServerOptions)
 		if fx.server != nil {
 			ds = append(ds, fx.server.Stop())
 		}
-		return reactor.GatherResults(ds, false)
+		return reactor.GatherResults(ds, reactor.GatherOptions{})
 	})
 	echo, err := conchtest.ListenEcho(r, "127.0.0.1")
 	if err != nil {
@@ -80,7 +82,7 @@ const sshTimeout = 60 * time.Second
 // OpenSSHProcess fires with its output.
 func TestOpenSSH_Exec_C10(t *testing.T) {
 	leakCheck(t)
-	trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
 		return setUpSSH(t, r, conchtest.SSHServerOptions{}).AddCallback(func(v any) (any, error) {
 			fx := v.(*sshFixture)
 			return fx.server.Execute("echo goodbye", &conchtest.OpenSSHProcess{}, "").
@@ -127,7 +129,7 @@ func TestOpenSSH_Forwarding_C13(t *testing.T) {
 func runForwarding(t *testing.T, opts conchtest.SSHServerOptions, tc forwardingCase, h conchtest.Hardening) *conchtest.ForwardingProcess {
 	leakCheck(t)
 	var proc *conchtest.ForwardingProcess
-	trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
 		return setUpSSH(t, r, opts).AddCallback(func(v any) (any, error) {
 			fx := v.(*sshFixture)
 			localPort, err := conchtest.FreePort()
@@ -158,7 +160,7 @@ func TestOpenSSH_ForwardingTrace_C14(t *testing.T) {
 	if proc.Timeline.Attempts < 2 {
 		t.Errorf("attempts = %d, want >= 2 (the first is made inside SpawnProcess, before ssh listens)", proc.Timeline.Attempts)
 	}
-	term, ok := reactor.As[reactor.ProcessTerminated](proc.Timeline.Reason)
+	term, ok := errors.AsType[*protocol.ProcessTerminated](proc.Timeline.Reason)
 	if !ok || term.Signal != syscall.SIGKILL {
 		t.Errorf("ssh ended with %v, want ProcessTerminated by signal 9", proc.Timeline.Reason)
 	}
@@ -174,7 +176,7 @@ func TestOpenSSH_HardenedForwarding(t *testing.T) {
 	if proc == nil || t.Failed() {
 		return
 	}
-	if term, ok := reactor.As[reactor.ProcessTerminated](proc.Timeline.Reason); ok && term.Signal == syscall.SIGKILL {
+	if term, ok := errors.AsType[*protocol.ProcessTerminated](proc.Timeline.Reason); ok && term.Signal == syscall.SIGKILL {
 		t.Errorf("ssh needed SIGKILL: %v", proc.Timeline.Reason)
 	}
 	if stop := proc.Timeline.Ended.Sub(proc.Timeline.Disconnected); stop >= h.GracePeriod {

@@ -1,20 +1,26 @@
-// Package protocol ports the transports and protocols of
-// twisted.internet.protocol, twisted.internet.tcp and
-// twisted.internet.process: the code that speaks over a TCP connection or to
-// a child process, and the transports that carry the bytes.
+// Package protocol ports what protocols and transports agree on in
+// twisted.internet: the interfaces (IProtocol, ITransport, ITCPTransport,
+// IProcessProtocol, IProcessTransport, IListeningPort, IConnector, and the
+// reactor's IReactorTCP and IReactorProcess), the embeddable bases users
+// build on (Protocol, ProcessProtocol, Factory, ClientFactory), the
+// keyword arguments of listenTCP, connectTCP and spawnProcess as option
+// structs, the transports' errors, and what Twisted builds on top of them:
+// ClientCreator, Conch's ForwardingPort and the port forwarder of
+// twisted.protocols.portforward.
 //
-// TCP: ListenTCP and ConnectTCP drive non-blocking sockets from the
-// reactor's epoll set — one goroutine for every connection, the reactor's —
-// and call a Protocol (embed BaseProtocol) built by a Factory. ClientCreator
-// connects one protocol and hands it back through a Deferred, with
-// Twisted's event order. The transport keeps Twisted's unbounded write
-// buffer and its producer/consumer flow control. ForwardingPort is Conch's
-// test helper that sends a line and collects the reply, and ProxyFactory
-// (ListenForward) is Twisted's port forwarder.
+// The real transports are braid.Reactor's: its ListenTCP, ConnectTCP and
+// SpawnProcess implement [ReactorTCP] and [ReactorProcess]. Everything here
+// is written against the interfaces, so a fake reactor or transport can
+// drive it in tests.
 //
-// Processes: SpawnProcess starts a child with pipes in the same epoll set and
-// reports to a ProcessProtocol (embed BaseProcessProtocol) in Twisted's order;
-// exit is watched and children are signalled through a pidfd.
+// Go has no subclassing; embedding a base stands in for it. A base reaches
+// the methods of the type embedding it once bound to it ([Binder], [Bind]):
+// transports bind what they drive, and a protocol driven by hand is bound
+// first:
+//
+//	p := &myProtocol{}
+//	protocol.Bind(p)
+//	p.MakeConnection(transport)
 //
 // Every callback runs on the reactor goroutine. Where braid differs from
 // Twisted, the doc comment of the name concerned says so.

@@ -31,12 +31,10 @@ func NewForwardingPort(owner ForwardingPortOwner, data []byte) *ForwardingPort {
 	return &ForwardingPort{Owner: owner, Data: data}
 }
 
-// ConnectionMade empties the buffer and writes Data. DataReceived copies
-// what it gets, so the port lets a TCP transport reuse its read buffer.
+// ConnectionMade empties the buffer and writes Data. (DataReceived copies
+// what it gets, so a connection made for a ForwardingPort may set
+// TCPConnOptions.ReuseReadBuffer, as ForwardingProcess does.)
 func (p *ForwardingPort) ConnectionMade() {
-	if c, ok := p.Transport.(*TCPConnection); ok {
-		c.ReuseReadBuffer = true
-	}
 	p.Buffer = []byte{}
 	p.Transport.Write(p.Data)
 }

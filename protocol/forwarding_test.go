@@ -1,4 +1,4 @@
-package protocol
+package protocol_test
 
 import (
 	"bytes"
@@ -9,12 +9,15 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/braid-go/braid"
+	"github.com/braid-go/braid/internal/tcp"
+	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
 
 // tcpConchEcho is Conch's test Echo (C-01): it writes each chunk back and,
 // if the chunk holds a newline, loses the connection (after the flush).
-type tcpConchEcho struct{ BaseProtocol }
+type tcpConchEcho struct{ protocol.BaseProtocol }
 
 func (e *tcpConchEcho) DataReceived(b []byte) {
 	e.Transport.Write(b)
@@ -41,33 +44,33 @@ func (o *tcpOwner) ForwardingPortDisconnected(buffer []byte) {
 func TestForwardingPort_SendsCollectsAndReports_C06(t *testing.T) {
 	cases := []struct {
 		name   string
-		server func() Protocol
+		server func() protocol.Protocol
 		want   [][]byte
 	}{
-		{"echo replies and closes", func() Protocol { return &tcpConchEcho{} }, [][]byte{[]byte("test\n")}},
-		{"server closes without a reply", func() Protocol {
-			return &tcpRecorder{onMade: func(p *tcpRecorder) { p.Transport.LoseConnection() }}
+		{"echo replies and closes", func() protocol.Protocol { return &tcpConchEcho{} }, [][]byte{[]byte("test\n")}},
+		{"server closes without a reply", func() protocol.Protocol {
+			return &recorder{onMade: func(p *recorder) { p.Transport.LoseConnection() }}
 		}, [][]byte{{}}},
-		{"server resets the connection", func() Protocol {
-			return &tcpRecorder{onMade: func(p *tcpRecorder) { p.Transport.(TCPTransport).AbortConnection() }}
+		{"server resets the connection", func() protocol.Protocol {
+			return &recorder{onMade: func(p *recorder) { p.Transport.(protocol.TCPTransport).AbortConnection() }}
 		}, [][]byte{{}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := tcpReactor(t)
+			r := newReactor(t)
 			owner := &tcpOwner{}
-			var fp *ForwardingPort
-			tcpRun(t, r, 5*time.Second, func(stop func()) {
-				port := tcpListen(t, r, FactoryFor(tc.server))
+			var fp *protocol.ForwardingPort
+			runUntil(t, r, 5*time.Second, func(stop func()) {
+				port := listen(t, r, protocol.FactoryFor(tc.server))
 				owner.onDone = func() { port.StopListening(); stop() }
-				cc := NewClientCreator(r, func() Protocol {
-					fp = NewForwardingPort(owner, []byte("test\n"))
+				cc := protocol.NewClientCreator(r, func() protocol.Protocol {
+					fp = protocol.NewForwardingPort(owner, []byte("test\n"))
 					if fp.Buffer != nil {
 						t.Error("Buffer set before ConnectionMade")
 					}
 					return fp
 				})
-				cc.ConnectTCP("127.0.0.1", tcpPortOf(port), 0)
+				cc.ConnectTCP("127.0.0.1", portOf(port), protocol.ConnectTCPOptions{})
 			})
 			if diff := cmp.Diff(tc.want, owner.buffers); diff != "" {
 				t.Errorf("buffers handed to the owner (-want +got):\n%s", diff)
@@ -76,15 +79,15 @@ func TestForwardingPort_SendsCollectsAndReports_C06(t *testing.T) {
 	}
 }
 
-// A ForwardingPort that never connects never reports, and its Buffer stays
+// A protocol.ForwardingPort that never connects never reports, and its Buffer stays
 // nil — Conch's processEnded then fires with None (C-09, C-15).
 func TestForwardingPort_NeverConnected_C15(t *testing.T) {
-	r := tcpReactor(t)
+	r := newReactor(t)
 	owner := &tcpOwner{}
-	var fp *ForwardingPort
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
-		d := NewClientCreator(r, func() Protocol { fp = NewForwardingPort(owner, []byte("x\n")); return fp }).
-			ConnectTCP("127.0.0.1", tcpFreePort(t), 0)
+	var fp *protocol.ForwardingPort
+	runUntil(t, r, 5*time.Second, func(stop func()) {
+		d := protocol.NewClientCreator(r, func() protocol.Protocol { fp = protocol.NewForwardingPort(owner, []byte("x\n")); return fp }).
+			ConnectTCP("127.0.0.1", freePort(t), protocol.ConnectTCPOptions{})
 		d.AddErrback(func(*reactor.Failure) (any, error) { stop(); return nil, nil })
 	})
 	if len(owner.buffers) != 0 || fp.Buffer != nil {
@@ -92,18 +95,18 @@ func TestForwardingPort_NeverConnected_C15(t *testing.T) {
 	}
 }
 
-// tcpProxyPeak samples the largest write buffer of the forwarder's own
+// proxyPeak samples the largest write buffer of the forwarder's own
 // transports while the reactor runs.
-func tcpProxyPeak(r *reactor.Reactor, peak *int, done *bool) {
+func proxyPeak(r *braid.Reactor, peak *int, done *bool) {
 	var sample func()
 	sample = func() {
 		for _, rd := range r.GetReaders() {
-			if c, ok := rd.(*TCPConnection); ok && isProxy(c.Protocol()) {
+			if c, ok := rd.(*tcp.Conn); ok && isProxy(c.Protocol()) {
 				*peak = max(*peak, c.Buffered())
 			}
 		}
 		for _, wr := range r.GetWriters() {
-			if c, ok := wr.(*TCPConnection); ok && isProxy(c.Protocol()) {
+			if c, ok := wr.(*tcp.Conn); ok && isProxy(c.Protocol()) {
 				*peak = max(*peak, c.Buffered())
 			}
 		}
@@ -114,18 +117,19 @@ func tcpProxyPeak(r *reactor.Reactor, peak *int, done *bool) {
 	sample()
 }
 
-func isProxy(p Protocol) bool {
+// isProxy tells the forwarder's own ends from the test's client and target.
+func isProxy(p protocol.Protocol) bool {
 	switch p.(type) {
-	case *ProxyServer, *ProxyClient, *halfCloseServer, *halfCloseClient:
-		return true
+	case nil, *recorder, *echo, *tcpReplyAtEOF:
+		return false
 	}
-	return false
+	return true
 }
 
 // 10 MiB through the forwarder to an echo server and back arrive intact,
 // and the forwarder's buffers stay bounded by its flow control (each
 // transport at most its 64 KiB high-water mark plus one read), both with
-// ListenForward (write-through) and with Twisted's queued writes.
+// protocol.ListenForward (write-through) and with Twisted's queued writes.
 func TestForwarder_10MiBIntactAndBounded(t *testing.T) {
 	const size = 10 << 20
 	payload := make([]byte, size)
@@ -142,28 +146,28 @@ func TestForwarder_10MiBIntactAndBounded(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := tcpReactor(t)
-			var client *tcpRecorder
+			r := newReactor(t)
+			var client *recorder
 			peak, done := 0, false
-			tcpRun(t, r, 60*time.Second, func(stop func()) {
-				target := tcpListen(t, r, FactoryFor(func() Protocol { return &tcpEcho{} }))
-				pf := NewProxyFactory(r, "127.0.0.1", tcpPortOf(target))
+			runUntil(t, r, 60*time.Second, func(stop func()) {
+				target := listen(t, r, protocol.FactoryFor(func() protocol.Protocol { return &echo{} }))
+				pf := protocol.NewProxyFactory(r, "127.0.0.1", portOf(target))
 				pf.HalfClose, pf.WriteThrough = true, tc.writeThrough
-				fwd := tcpListen(t, r, pf)
-				tcpProxyPeak(r, &peak, &done)
-				cf := ClientFactoryFor(func() Protocol {
-					client = &tcpRecorder{
-						onMade: func(p *tcpRecorder) {
+				fwd := listen(t, r, pf)
+				proxyPeak(r, &peak, &done)
+				cf := protocol.ClientFactoryFor(func() protocol.Protocol {
+					client = &recorder{
+						onMade: func(p *recorder) {
 							for off := 0; off < size; off += 1 << 20 {
 								p.Transport.Write(payload[off : off+1<<20])
 							}
 						},
-						onData: func(p *tcpRecorder, _ []byte) {
+						onData: func(p *recorder, _ []byte) {
 							if len(p.data) == size {
 								p.Transport.LoseConnection()
 							}
 						},
-						onLost: func(*tcpRecorder) {
+						onLost: func(*recorder) {
 							done = true
 							fwd.StopListening()
 							target.StopListening()
@@ -172,13 +176,13 @@ func TestForwarder_10MiBIntactAndBounded(t *testing.T) {
 					}
 					return client
 				})
-				ConnectTCP(r, "127.0.0.1", tcpPortOf(fwd), cf, 0)
+				r.ConnectTCP("127.0.0.1", portOf(fwd), cf, protocol.ConnectTCPOptions{})
 			})
 			if len(client.data) != size || !bytes.Equal(client.data, payload) {
 				t.Fatalf("got %d bytes back (intact: %v), want %d", len(client.data), bytes.Equal(client.data, payload), size)
 			}
 			t.Logf("peak forwarder transport buffer: %d bytes", peak)
-			if limit := 2 * DefaultBufferSize; peak > limit {
+			if limit := 2 * protocol.DefaultBufferSize; peak > limit {
 				t.Errorf("forwarder buffered up to %d bytes, want at most %d", peak, limit)
 			}
 			if !tc.writeThrough && peak == 0 {
@@ -194,7 +198,7 @@ func TestForwarder_10MiBIntactAndBounded(t *testing.T) {
 // tcpReplyAtEOF reads a request until EOF, then answers with its length
 // and closes: a server that needs half-close.
 type tcpReplyAtEOF struct {
-	BaseProtocol
+	protocol.BaseProtocol
 	n int
 }
 
@@ -218,27 +222,27 @@ func TestForwarder_HalfClose(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run("HalfClose="+strconv.FormatBool(tc.halfClose), func(t *testing.T) {
-			r := tcpReactor(t)
-			var client *tcpHalfRecorder
-			tcpRun(t, r, 10*time.Second, func(stop func()) {
-				target := tcpListen(t, r, FactoryFor(func() Protocol { return &tcpReplyAtEOF{} }))
-				pf := NewProxyFactory(r, "127.0.0.1", tcpPortOf(target))
+			r := newReactor(t)
+			var client *halfRecorder
+			runUntil(t, r, 10*time.Second, func(stop func()) {
+				target := listen(t, r, protocol.FactoryFor(func() protocol.Protocol { return &tcpReplyAtEOF{} }))
+				pf := protocol.NewProxyFactory(r, "127.0.0.1", portOf(target))
 				pf.HalfClose = tc.halfClose
-				fwd := tcpListen(t, r, pf)
-				cf := ClientFactoryFor(func() Protocol {
-					client = &tcpHalfRecorder{onReadLost: func(p *tcpHalfRecorder) { p.Transport.LoseConnection() }}
-					client.onMade = func(p *tcpRecorder) {
+				fwd := listen(t, r, pf)
+				cf := protocol.ClientFactoryFor(func() protocol.Protocol {
+					client = &halfRecorder{onReadLost: func(p *halfRecorder) { p.Transport.LoseConnection() }}
+					client.onMade = func(p *recorder) {
 						p.Transport.Write(make([]byte, 200_000))
-						p.Transport.(TCPTransport).LoseWriteConnection()
+						p.Transport.(protocol.TCPTransport).LoseWriteConnection()
 					}
-					client.onLost = func(*tcpRecorder) {
+					client.onLost = func(*recorder) {
 						fwd.StopListening()
 						target.StopListening()
 						r.CallLater(20*time.Millisecond, stop)
 					}
 					return client
 				})
-				ConnectTCP(r, "127.0.0.1", tcpPortOf(fwd), cf, 0)
+				r.ConnectTCP("127.0.0.1", portOf(fwd), cf, protocol.ConnectTCPOptions{})
 			})
 			if string(client.data) != tc.want {
 				t.Errorf("client got %q, want %q", client.data, tc.want)
@@ -264,18 +268,18 @@ func contains(list []string, s string) bool {
 
 // A forwarder whose target refuses closes the accepted connection cleanly.
 func TestForwarder_TargetRefusedClosesClient(t *testing.T) {
-	r := tcpReactor(t)
-	var client *tcpRecorder
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
-		fwd, err := ListenForward(r, 0, "127.0.0.1", "127.0.0.1", tcpFreePort(t))
+	r := newReactor(t)
+	var client *recorder
+	runUntil(t, r, 5*time.Second, func(stop func()) {
+		fwd, err := protocol.ListenForward(r, 0, "127.0.0.1", freePort(t), protocol.ListenTCPOptions{Interface: "127.0.0.1"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		cf := ClientFactoryFor(func() Protocol {
-			client = &tcpRecorder{onLost: func(*tcpRecorder) { fwd.StopListening(); stop() }}
+		cf := protocol.ClientFactoryFor(func() protocol.Protocol {
+			client = &recorder{onLost: func(*recorder) { fwd.StopListening(); stop() }}
 			return client
 		})
-		ConnectTCP(r, "127.0.0.1", tcpPortOf(fwd), cf, 0)
+		r.ConnectTCP("127.0.0.1", portOf(fwd), cf, protocol.ConnectTCPOptions{})
 	})
 	if diff := cmp.Diff([]string{"made", "lost:done"}, client.events); diff != "" {
 		t.Errorf("client events (-want +got):\n%s", diff)

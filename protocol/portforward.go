@@ -23,20 +23,22 @@ import (
 //     other side and keeps relaying the other direction, closing both once
 //     both directions have ended — what ssh -L and socat do. Twisted's
 //     forwarder instead closes both connections at the first EOF.
-//   - WriteThrough (off by default, on in ListenForward): both transports
-//     get TCPConnection.WriteThrough, so relayed bytes go to the kernel as
-//     soon as they are read, as socat does.
+//   - WriteThrough (off by default, on in ListenForward): the outgoing
+//     connection gets TCPConnOptions.WriteThrough, so relayed bytes go to
+//     the kernel as soon as they are read, as socat does; ListenForward
+//     sets it on the accepted ones too.
 //   - When one side closes, the other side's producer is unregistered before
 //     it is told to close, so it cannot wait forever on a producer that will
 //     never resume (in Twisted it can, if its buffer had filled).
 //
-// The relay never keeps the slices it receives, so its transports always
-// use TCPConnection.ReuseReadBuffer; that changes nothing observable.
+// The relay never keeps the slices it receives, so its outgoing
+// connections use TCPConnOptions.ReuseReadBuffer, and ListenForward's
+// accepted ones too; that changes nothing observable.
 type ProxyFactory struct {
 	BaseFactory
 	// R is the reactor the outgoing connections are made on (Twisted's
 	// ProxyServer.reactor).
-	R *reactor.Reactor
+	R ReactorTCP
 	// Host and Port are the target every accepted connection is
 	// forwarded to.
 	Host string
@@ -44,15 +46,19 @@ type ProxyFactory struct {
 	// HalfClose relays a shut-down writing half instead of closing both
 	// connections at the first EOF (see above).
 	HalfClose bool
-	// WriteThrough sets TCPConnection.WriteThrough on both ends.
+	// WriteThrough sets TCPConnOptions.WriteThrough on the outgoing
+	// connections.
 	WriteThrough bool
 	// ConnectTimeout is the outgoing connect timeout; 0 means 30 s.
 	ConnectTimeout time.Duration
 }
 
-// NewProxyFactory ports ProxyFactory(host, port).
-func NewProxyFactory(r *reactor.Reactor, host string, port int) *ProxyFactory {
-	return &ProxyFactory{R: r, Host: host, Port: port}
+// NewProxyFactory ports ProxyFactory(host, port). It is bound already (see
+// Binder).
+func NewProxyFactory(r ReactorTCP, host string, port int) *ProxyFactory {
+	f := &ProxyFactory{R: r, Host: host, Port: port}
+	f.Bind(f)
+	return f
 }
 
 // BuildProtocol makes a ProxyServer for an accepted connection.
@@ -66,16 +72,19 @@ func (f *ProxyFactory) BuildProtocol(addr net.Addr) Protocol {
 	return s
 }
 
-// ListenForward listens on iface:listenPort and forwards every connection to
-// targetHost:targetPort, with half-close (see ProxyFactory): braid's own
-// socat TCP-LISTEN / ssh -L. Relayed bytes are written through (see
-// ProxyFactory). Stop it with the port's StopListening;
-// connections already forwarded carry on until either end closes.
-func ListenForward(r *reactor.Reactor, listenPort int, iface string, targetHost string, targetPort int) (*Port, error) {
+// ListenForward listens on opts.Interface:port and forwards every
+// connection to targetHost:targetPort, with half-close (see ProxyFactory):
+// braid's own socat TCP-LISTEN / ssh -L. Relayed bytes are written through,
+// and reads reuse one buffer, on both connections of each pair, whatever
+// opts.Conn says. Stop it with the port's StopListening; connections
+// already forwarded carry on until either end closes.
+func ListenForward(r ReactorTCP, port int, targetHost string, targetPort int, opts ListenTCPOptions) (ListeningPort, error) {
 	f := NewProxyFactory(r, targetHost, targetPort)
 	f.HalfClose = true
 	f.WriteThrough = true
-	return ListenTCP(r, listenPort, f, 0, iface)
+	opts.Conn.ReuseReadBuffer = true
+	opts.Conn.WriteThrough = true
+	return r.ListenTCP(port, f, opts)
 }
 
 // Proxy ports portforward.Proxy: one end of a forwarded connection, which
@@ -86,17 +95,8 @@ type Proxy struct {
 	// end has closed.
 	Peer *Proxy
 
-	halfClose    bool
-	readDone     bool // the far side shut down its writing half
-	writeThrough bool
-}
-
-// tuneTransport sets what the relay can use on its own transport.
-func (p *Proxy) tuneTransport() {
-	if c, ok := p.Transport.(*TCPConnection); ok {
-		c.ReuseReadBuffer = true
-		c.WriteThrough = p.writeThrough
-	}
+	halfClose bool
+	readDone  bool // the far side shut down its writing half
 }
 
 // SetPeer ports setPeer.
@@ -157,10 +157,12 @@ func (s *ProxyServer) ConnectionMade() {
 	}
 	f := s.proxyFactory
 	s.halfClose = f.HalfClose
-	s.writeThrough = f.WriteThrough
-	s.tuneTransport()
 	cf := &proxyClientFactory{server: s}
-	ConnectTCP(f.R, f.Host, f.Port, cf, f.ConnectTimeout)
+	cf.Bind(cf)
+	f.R.ConnectTCP(f.Host, f.Port, cf, ConnectTCPOptions{
+		Timeout: f.ConnectTimeout,
+		Conn:    TCPConnOptions{ReuseReadBuffer: true, WriteThrough: f.WriteThrough},
+	})
 }
 
 // ProxyClient ports portforward.ProxyClient: the outgoing end.
@@ -171,7 +173,6 @@ type ProxyClient struct {
 // ConnectionMade wires the two transports together for flow control and
 // lets the server end read.
 func (c *ProxyClient) ConnectionMade() {
-	c.tuneTransport()
 	peer := c.Peer
 	peer.SetPeer(&c.Proxy)
 	mine, _ := c.Transport.(TCPTransport)
@@ -206,7 +207,6 @@ func (f *proxyClientFactory) BuildProtocol(addr net.Addr) Protocol {
 	c := &ProxyClient{}
 	c.Factory = f
 	c.halfClose = f.server.halfClose
-	c.writeThrough = f.server.writeThrough
 	c.SetPeer(&f.server.Proxy)
 	if c.halfClose {
 		return &halfCloseClient{c}
@@ -216,6 +216,6 @@ func (f *proxyClientFactory) BuildProtocol(addr net.Addr) Protocol {
 
 // ClientConnectionFailed closes the accepted connection: there is nowhere
 // to forward it.
-func (f *proxyClientFactory) ClientConnectionFailed(c *Connector, reason *reactor.Failure) {
+func (f *proxyClientFactory) ClientConnectionFailed(c Connector, reason *reactor.Failure) {
 	f.server.Transport.LoseConnection()
 }

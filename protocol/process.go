@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"syscall"
@@ -9,43 +8,40 @@ import (
 	"github.com/braid-go/braid/reactor"
 )
 
-// ProcessProtocol ports Twisted's IProcessProtocol (with the dispatch
-// methods of twisted.internet.protocol.ProcessProtocol): the callbacks a
-// ProcessTransport drives for one child process. Every call arrives on the
-// reactor goroutine, in the order TWISTED_SEMANTICS.md §4.2 gives:
-// MakeConnection (and through it ConnectionMade) inside SpawnProcess; then
-// ChildDataReceived and ChildConnectionLost for each pipe; ProcessExited when
-// the child is reaped; ProcessEnded once, last, when the child is reaped and
-// every pipe is closed.
+// ReactorProcess ports IReactorProcess: starting child processes.
+// braid.Reactor implements it with fork/exec, pipes and a pidfd; a fake
+// implements it by recording the calls.
+type ReactorProcess interface {
+	// SpawnProcess ports spawnProcess (P-01..P-06): start executable with
+	// argv args (args[0] included, and free-form, as in Twisted), connect
+	// the child's descriptors as opts.ChildFDs says, and drive proto.
+	// Before it returns, the child is running and proto.MakeConnection has
+	// been called. See braid.Reactor.SpawnProcess for what the real
+	// reactor does beyond this contract.
+	SpawnProcess(proto ProcessProtocol, executable string, args []string, opts SpawnOptions) (ProcessTransport, error)
+}
+
+// ProcessProtocol ports Twisted's IProcessProtocol: the callbacks a process
+// transport makes for one child process. Every call arrives on the reactor
+// goroutine, in the order docs/SEMANTICS.md §4.2 gives: MakeConnection
+// inside SpawnProcess; then ChildDataReceived and ChildConnectionLost for
+// each pipe; ProcessExited when the child is reaped; ProcessEnded once,
+// last, when the child is reaped and every pipe is closed.
 //
-// Embed BaseProcessProtocol and override only what you need; its
-// ChildDataReceived and ChildConnectionLost reach your OutReceived,
-// ErrConnectionLost, ... overrides, as subclassing does in Twisted.
+// Embed [BaseProcessProtocol] and add only the methods you need: its
+// dispatch finds Twisted's per-descriptor conveniences on your type.
 type ProcessProtocol interface {
-	// MakeConnection ports makeConnection: it records the transport and
-	// calls ConnectionMade.
-	MakeConnection(t *ProcessTransport)
-	// ConnectionMade ports connectionMade: the child is running and the
-	// transport usable (Write may be called from here).
-	ConnectionMade()
+	// MakeConnection ports makeConnection: it records the transport; the
+	// base then calls ConnectionMade (the transport is usable there).
+	MakeConnection(t ProcessTransport)
 	// ChildDataReceived ports childDataReceived: data read from the pipe the
 	// child writes as childFD. data is the receiver's to keep.
 	ChildDataReceived(childFD int, data []byte)
-	// OutReceived ports outReceived: data from the child's stdout.
-	OutReceived(data []byte)
-	// ErrReceived ports errReceived: data from the child's stderr.
-	ErrReceived(data []byte)
 	// ChildConnectionLost ports childConnectionLost: the pipe for childFD
 	// is closed.
 	ChildConnectionLost(childFD int)
-	// InConnectionLost ports inConnectionLost: the child's stdin is closed.
-	InConnectionLost()
-	// OutConnectionLost ports outConnectionLost: the child's stdout is closed.
-	OutConnectionLost()
-	// ErrConnectionLost ports errConnectionLost: the child's stderr is closed.
-	ErrConnectionLost()
 	// ProcessExited ports processExited: the child was reaped. reason wraps
-	// reactor.ProcessDone or reactor.ProcessTerminated.
+	// a *ProcessDone or a *ProcessTerminated.
 	ProcessExited(reason *reactor.Failure)
 	// ProcessEnded ports processEnded: the child was reaped and every pipe
 	// is closed. It is the last call, made once; reason is equal to
@@ -54,12 +50,20 @@ type ProcessProtocol interface {
 }
 
 // BaseProcessProtocol ports twisted.internet.protocol.ProcessProtocol: an
-// embeddable ProcessProtocol whose methods do nothing except Twisted's
-// default dispatch (ChildDataReceived to OutReceived for fd 1 and
-// ErrReceived for fd 2; ChildConnectionLost to InConnectionLost,
-// OutConnectionLost and ErrConnectionLost for fds 0, 1 and 2; other fds go
-// nowhere). SpawnProcess binds the base to the value that embeds it, so the
-// dispatch reaches the embedding type's overrides:
+// embeddable ProcessProtocol whose ProcessExited and ProcessEnded do
+// nothing and whose other methods do Twisted's default dispatch to these
+// optional methods of the type embedding it, each called only if that type
+// has it:
+//
+//	ConnectionMade()          after MakeConnection has set Transport
+//	OutReceived(data []byte)  ChildDataReceived for fd 1
+//	ErrReceived(data []byte)  ChildDataReceived for fd 2
+//	InConnectionLost()        ChildConnectionLost for fd 0
+//	OutConnectionLost()       ChildConnectionLost for fd 1
+//	ErrConnectionLost()       ChildConnectionLost for fd 2
+//
+// Data and closes on other fds go nowhere unless you override
+// ChildDataReceived or ChildConnectionLost. For example:
 //
 //	type collector struct {
 //		protocol.BaseProcessProtocol
@@ -67,77 +71,90 @@ type ProcessProtocol interface {
 //	}
 //	func (c *collector) OutReceived(b []byte) { c.out = append(c.out, b...) }
 //
-// The zero value is ready to use.
+// The base reaches your methods once bound to your value (see [Binder]):
+// SpawnProcess and the test doubles bind it; a protocol driven by hand
+// needs [Bind] first, and a base never bound panics, naming that fix,
+// rather than skip your methods. The zero value is ready to use.
 type BaseProcessProtocol struct {
 	// Transport is set by MakeConnection (Twisted's self.transport).
-	Transport *ProcessTransport
+	Transport ProcessTransport
 	// Connected is set by MakeConnection (Twisted's self.connected).
 	Connected bool
 
-	outerProc ProcessProtocol
+	outer ProcessProtocol
 }
 
-// bindProcessProtocol makes the base dispatch to outer. It is promoted to
-// every type that embeds BaseProcessProtocol, which is how SpawnProcess
-// finds it.
-func (b *BaseProcessProtocol) bindProcessProtocol(outer ProcessProtocol) { b.outerProc = outer }
-
-func (b *BaseProcessProtocol) outer() ProcessProtocol {
-	if b.outerProc != nil {
-		return b.outerProc
+// Bind records the value embedding the base (see [Binder]). A value that
+// is not a ProcessProtocol is ignored.
+func (b *BaseProcessProtocol) Bind(outer any) {
+	if p, ok := outer.(ProcessProtocol); ok {
+		b.outer = p
 	}
-	return b
+}
+
+// Outer returns the value the base is bound to — the protocol embedding it —
+// or nil before Bind. A base built on this one calls its embedding type's
+// methods through it.
+func (b *BaseProcessProtocol) Outer() ProcessProtocol { return b.outer }
+
+func (b *BaseProcessProtocol) bound(method string) ProcessProtocol {
+	if b.outer == nil {
+		unboundPanic("BaseProcessProtocol", method)
+	}
+	return b.outer
 }
 
 // MakeConnection ports makeConnection: it sets Transport and Connected, then
-// calls ConnectionMade (the embedding type's, once bound).
-func (b *BaseProcessProtocol) MakeConnection(t *ProcessTransport) {
+// calls ConnectionMade if the embedding type has one.
+func (b *BaseProcessProtocol) MakeConnection(t ProcessTransport) {
+	outer := b.bound("MakeConnection")
 	b.Transport = t
 	b.Connected = true
-	b.outer().ConnectionMade()
+	if m, ok := outer.(interface{ ConnectionMade() }); ok {
+		m.ConnectionMade()
+	}
 }
-
-// ConnectionMade does nothing.
-func (b *BaseProcessProtocol) ConnectionMade() {}
 
 // ChildDataReceived dispatches fd 1 to OutReceived and fd 2 to ErrReceived
-// (P-07); data on other fds is dropped.
+// (P-07), when the embedding type has them; data on other fds is dropped.
 func (b *BaseProcessProtocol) ChildDataReceived(childFD int, data []byte) {
+	outer := b.bound("ChildDataReceived")
 	switch childFD {
 	case 1:
-		b.outer().OutReceived(data)
+		if m, ok := outer.(interface{ OutReceived([]byte) }); ok {
+			m.OutReceived(data)
+		}
 	case 2:
-		b.outer().ErrReceived(data)
+		if m, ok := outer.(interface{ ErrReceived([]byte) }); ok {
+			m.ErrReceived(data)
+		}
 	}
 }
-
-// OutReceived does nothing.
-func (b *BaseProcessProtocol) OutReceived(data []byte) {}
-
-// ErrReceived does nothing.
-func (b *BaseProcessProtocol) ErrReceived(data []byte) {}
 
 // ChildConnectionLost dispatches fds 0, 1 and 2 to InConnectionLost,
-// OutConnectionLost and ErrConnectionLost (P-07).
+// OutConnectionLost and ErrConnectionLost (P-07), when the embedding type
+// has them.
 func (b *BaseProcessProtocol) ChildConnectionLost(childFD int) {
+	outer := b.bound("ChildConnectionLost")
+	var m func()
 	switch childFD {
 	case 0:
-		b.outer().InConnectionLost()
+		if o, ok := outer.(interface{ InConnectionLost() }); ok {
+			m = o.InConnectionLost
+		}
 	case 1:
-		b.outer().OutConnectionLost()
+		if o, ok := outer.(interface{ OutConnectionLost() }); ok {
+			m = o.OutConnectionLost
+		}
 	case 2:
-		b.outer().ErrConnectionLost()
+		if o, ok := outer.(interface{ ErrConnectionLost() }); ok {
+			m = o.ErrConnectionLost
+		}
+	}
+	if m != nil {
+		m()
 	}
 }
-
-// InConnectionLost does nothing.
-func (b *BaseProcessProtocol) InConnectionLost() {}
-
-// OutConnectionLost does nothing.
-func (b *BaseProcessProtocol) OutConnectionLost() {}
-
-// ErrConnectionLost does nothing.
-func (b *BaseProcessProtocol) ErrConnectionLost() {}
 
 // ProcessExited does nothing.
 func (b *BaseProcessProtocol) ProcessExited(reason *reactor.Failure) {}
@@ -145,45 +162,90 @@ func (b *BaseProcessProtocol) ProcessExited(reason *reactor.Failure) {}
 // ProcessEnded does nothing.
 func (b *BaseProcessProtocol) ProcessEnded(reason *reactor.Failure) {}
 
-// ChildFD says what SpawnProcess connects to one of the child's file
-// descriptors: one value of Twisted's childFDs mapping. Use ChildFDRead
-// ('r'), ChildFDWrite ('w') or ChildFDInherit(fd); the zero ChildFD is
-// invalid.
-type ChildFD struct {
-	kind     byte // 'r', 'w' or 'i'
-	parentFD int
+// ProcessTransport ports IProcessTransport: the parent's handle on one
+// child, what a ProcessProtocol's MakeConnection gets. Methods are called
+// on the reactor goroutine.
+type ProcessTransport interface {
+	// Pid returns the child's process id, or 0 once it has been reaped
+	// (Twisted's transport.pid, None after the reap; P-12).
+	Pid() int
+	// Write ports write (P-16): data goes to the child's stdin (fd 0),
+	// copied and queued; after CloseStdin, or without a stdin pipe, it is
+	// dropped silently.
+	Write(data []byte)
+	// WriteSequence ports writeSequence: Write of each slice in turn.
+	WriteSequence(seq [][]byte)
+	// WriteToChild ports writeToChild (P-16): data goes to the pipe the
+	// parent writes for childFD; an error wrapping ErrUnknownChildFD when
+	// there is none.
+	WriteToChild(childFD int, data []byte) error
+	// CloseChildFD ports closeChildFD (P-17): a pipe the parent writes is
+	// closed once its queue is flushed; a pipe the parent reads stops being
+	// read. ChildConnectionLost follows either way.
+	CloseChildFD(childFD int)
+	// CloseStdin, CloseStdout and CloseStderr are CloseChildFD(0), (1), (2).
+	CloseStdin()
+	CloseStdout()
+	CloseStderr()
+	// LoseConnection ports loseConnection (P-18): close all three pipes. It
+	// sends no signal.
+	LoseConnection()
+	// SignalProcess ports signalProcess (P-14, P-15): send sig to the
+	// child. Once the child has been reaped it returns an error wrapping
+	// ErrProcessExitedAlready, whatever sig is. Twisted's names go through
+	// ParseSignal.
+	SignalProcess(sig syscall.Signal) error
+	// PauseProducing and ResumeProducing port pauseProducing and
+	// resumeProducing (P-20): stop and restart reading the pipes the child
+	// writes.
+	PauseProducing()
+	ResumeProducing()
 }
 
-var (
+// GroupSignaler is the optional part of a ProcessTransport that signals
+// the child's whole process group: the child and whatever it started that
+// stayed in its group. braid's transport has it; it needs
+// SpawnOptions.NewProcessGroup (ErrNoProcessGroup otherwise) and, like
+// SignalProcess, gives ErrProcessExitedAlready once the group is gone.
+// Beyond Twisted (W-03).
+type GroupSignaler interface {
+	SignalProcessGroup(sig syscall.Signal) error
+}
+
+// ChildFD says what SpawnProcess connects to one of the child's file
+// descriptors: one value of Twisted's childFDs mapping. ChildFDRead ('r')
+// and ChildFDWrite ('w') make pipes; any value of 0 or more is Twisted's
+// integer form, a descriptor of the parent's that the child inherits.
+type ChildFD int
+
+const (
 	// ChildFDRead is Twisted's 'r': a pipe the child writes and the parent
 	// reads; what arrives goes to ChildDataReceived.
-	ChildFDRead = ChildFD{kind: 'r'}
+	ChildFDRead ChildFD = -1
 	// ChildFDWrite is Twisted's 'w': a pipe the parent writes (Write for
 	// fd 0, WriteToChild for any fd) and the child reads.
-	ChildFDWrite = ChildFD{kind: 'w'}
+	ChildFDWrite ChildFD = -2
 )
-
-// ChildFDInherit is Twisted's integer form: the child gets a duplicate of
-// the parent's descriptor parentFD, and the parent neither reads nor writes
-// it. The parent keeps its own copy open.
-func ChildFDInherit(parentFD int) ChildFD { return ChildFD{kind: 'i', parentFD: parentFD} }
 
 // String returns Twisted's notation: 'r', 'w' or the parent's fd number.
 func (c ChildFD) String() string {
-	switch c.kind {
-	case 'r', 'w':
-		return "'" + string(c.kind) + "'"
-	case 'i':
-		return strconv.Itoa(c.parentFD)
+	switch {
+	case c == ChildFDRead:
+		return "'r'"
+	case c == ChildFDWrite:
+		return "'w'"
+	case c >= 0:
+		return strconv.Itoa(int(c))
 	}
-	return "invalid ChildFD"
+	return "invalid ChildFD " + strconv.Itoa(int(c))
 }
 
 // SpawnOptions configures SpawnProcess; it carries the keyword arguments of
 // Twisted's spawnProcess plus what Twisted lacks. The zero value is
 // Twisted's default: an EMPTY environment, the parent's working directory,
 // stdin/stdout/stderr piped, no process group, children left running at
-// reactor shutdown.
+// reactor shutdown. Like exec.Cmd's, each field says how it interacts with
+// the others.
 type SpawnOptions struct {
 	// Env is the child's environment as "KEY=value" strings. Unlike
 	// os/exec, a nil Env means an EMPTY environment, as Twisted's default
@@ -208,18 +270,18 @@ type SpawnOptions struct {
 	// and gid); nil keeps the parent's.
 	Credential *syscall.Credential
 	// NewProcessGroup starts the child in a process group of its own, led
-	// by the child, so that SignalProcessGroup and KillAndReap reach the
-	// processes it starts (a shell's children, a server's workers). Beyond
-	// Twisted.
+	// by the child, so that SignalProcessGroup (see GroupSignaler),
+	// KillOnShutdown and trial's cleanup reach the processes it starts (a
+	// shell's children, a server's workers). Beyond Twisted.
 	NewProcessGroup bool
 	// SignalGroup makes SignalProcess signal the whole process group
 	// instead of the child alone; it implies NewProcessGroup. Beyond Twisted.
 	SignalGroup bool
 	// KillOnShutdown kills (SIGKILL, the group if there is one) and reaps
 	// the child in a 'before shutdown' trigger of the reactor, without
-	// further protocol callbacks: DESIGN.md's KillChildrenOnShutdown. By
-	// default, as in Twisted, shutdown closes the pipes and leaves
-	// the child running.
+	// further protocol callbacks. By default, as in Twisted, shutdown
+	// closes the pipes and leaves the child running (braid still reaps it
+	// when it exits, so it never stays a zombie).
 	KillOnShutdown bool
 }
 
@@ -227,8 +289,8 @@ type SpawnOptions struct {
 // started: bad arguments, no such executable, an executable that cannot be
 // run, a working directory that does not exist, or a failing pipe or fork.
 // Twisted reports exec failures as a child exiting with status 1 (P-05);
-// braid returns them instead, and ConnectionMade is never called (DESIGN.md
-// §8). Err is the OS error, so errors.Is(err, fs.ErrNotExist) and
+// braid returns them instead, and ConnectionMade is never called (see
+// docs/DESIGN.md). Err is the OS error, so errors.Is(err, fs.ErrNotExist) and
 // errors.Is(err, fs.ErrPermission) work.
 type SpawnError struct {
 	// Executable is the executable as passed to SpawnProcess.
@@ -254,15 +316,6 @@ func (e *SpawnError) Error() string {
 // Unwrap returns the underlying error.
 func (e *SpawnError) Unwrap() error { return e.Err }
 
-var (
-	// ErrUnknownChildFD is returned by WriteToChild for a child fd that has no
-	// open pipe the parent writes (Twisted raises KeyError).
-	ErrUnknownChildFD = errors.New("no pipe the parent writes for this child fd")
-	// ErrNoProcessGroup is returned by SignalProcessGroup for a child that
-	// was not started with NewProcessGroup.
-	ErrNoProcessGroup = errors.New("process was not started in a process group of its own")
-)
-
 // procSignalNames are the only names Twisted's signalProcess translates
 // (P-14).
 var procSignalNames = map[string]syscall.Signal{
@@ -273,19 +326,20 @@ var procSignalNames = map[string]syscall.Signal{
 	"TERM": syscall.SIGTERM,
 }
 
-// procParseSignal accepts what SignalProcess accepts: a syscall.Signal, an
-// int, or one of Twisted's five names.
-func procParseSignal(sig any) (syscall.Signal, error) {
-	switch s := sig.(type) {
-	case syscall.Signal:
+// ParseSignal translates the signal names Twisted's signalProcess accepts
+// — exactly "HUP", "STOP", "INT", "KILL" and "TERM" (P-14) — for ported
+// code that passes names:
+//
+//	sig, err := protocol.ParseSignal("TERM") // Twisted: transport.signalProcess("TERM")
+//	if err == nil {
+//		err = transport.SignalProcess(sig)
+//	}
+//
+// Any other name gives an error wrapping ErrUnknownSignal (Twisted raises
+// from os.kill).
+func ParseSignal(name string) (syscall.Signal, error) {
+	if s, ok := procSignalNames[name]; ok {
 		return s, nil
-	case int:
-		return syscall.Signal(s), nil
-	case string:
-		if n, ok := procSignalNames[s]; ok {
-			return n, nil
-		}
-		return 0, fmt.Errorf("protocol: signal %q: %w (Twisted knows HUP, STOP, INT, KILL and TERM)", s, reactor.ErrUnknownSignal)
 	}
-	return 0, fmt.Errorf("protocol: signal %v of type %T: %w", sig, sig, reactor.ErrUnknownSignal)
+	return 0, fmt.Errorf("protocol: signal %q: %w (Twisted knows HUP, STOP, INT, KILL and TERM)", name, ErrUnknownSignal)
 }

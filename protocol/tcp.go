@@ -1,218 +1,165 @@
 package protocol
 
 import (
-	"fmt"
+	"errors"
 	"net"
-	"net/netip"
-
-	"golang.org/x/sys/unix"
+	"time"
 
 	"github.com/braid-go/braid/reactor"
 )
 
-// DefaultBacklog is Twisted's listenTCP backlog, used when ListenTCP is given 0.
-const DefaultBacklog = 50
-
-// Port ports tcp.Port (IListeningPort): a listening TCP socket in the
-// reactor's epoll set. Each accepted connection gets a protocol from the
-// factory and a *TCPConnection as its transport.
-type Port struct {
-	r       *reactor.Reactor
-	fd      int
-	factory Factory
-	iface   string
-	port    int
-	addr    *net.TCPAddr
-
-	connected     bool
-	disconnecting bool
-	numberAccepts int
-	sessionno     int
+// ReactorTCP ports IReactorTCP: listening for and making TCP connections.
+// braid.Reactor implements it on real sockets; a fake implements it by
+// recording the calls.
+type ReactorTCP interface {
+	// ListenTCP ports listenTCP (T-04): listen on opts.Interface:port and
+	// call factory.BuildProtocol for each connection accepted. port 0 picks
+	// a free port (GetHost says which). Any failure (address in use, bad
+	// interface) is returned at once as a *CannotListenError, and the
+	// factory is not started; on success factory.DoStart has run.
+	ListenTCP(port int, factory Factory, opts ListenTCPOptions) (ListeningPort, error)
+	// ConnectTCP ports connectTCP: start connecting to host:port and report
+	// to factory (StartedConnecting at once; later BuildProtocol and the
+	// protocol's MakeConnection on success, or ClientConnectionFailed). As
+	// in Twisted nothing fails synchronously: a bad address, a refused
+	// connection or a timeout all arrive through ClientConnectionFailed.
+	ConnectTCP(host string, port int, factory ClientFactory, opts ConnectTCPOptions) Connector
 }
 
-// ListenTCP ports reactor.listenTCP (T-04): it listens on iface:port and
-// calls factory.BuildProtocol for each connection accepted. port 0 picks a
-// free port (GetHost says which). iface "" means every IPv4 address; an
-// IPv6 literal ("::1") makes an IPv6 port. backlog 0 means DefaultBacklog.
-// The socket has SO_REUSEADDR, as in Twisted. Any failure (address in use,
-// bad interface) is returned at once as a *reactor.CannotListenError, and
-// the factory is not started; on success factory.DoStart has run.
-//
-// Call StopListening when finished; the reactor's shutdown also closes it.
-func ListenTCP(r *reactor.Reactor, port int, factory Factory, backlog int, iface string) (*Port, error) {
-	fail := func(err error) (*Port, error) {
-		return nil, &reactor.CannotListenError{Interface: iface, Port: port, Err: err}
-	}
-	if factory == nil {
-		return fail(fmt.Errorf("nil factory"))
-	}
-	ip := netip.IPv4Unspecified()
-	if iface != "" {
-		var ok bool
-		if ip, ok = resolveLiteral(iface); !ok {
-			return fail(fmt.Errorf("interface %q is not an IP literal", iface))
-		}
-	}
-	sa, err := sockaddrOf(ip, port)
-	if err != nil {
-		return fail(err)
-	}
-	if backlog <= 0 {
-		backlog = DefaultBacklog
-	}
-	reserveDescriptor()
-	fd, err := newStreamSocket(familyOf(ip))
-	if err != nil {
-		return fail(err)
-	}
-	if err := listenOn(fd, sa, backlog); err != nil {
-		_ = unix.Close(fd)
-		return fail(err)
-	}
-	p := &Port{r: r, fd: fd, factory: factory, iface: iface, port: port, numberAccepts: 100}
-	if lsa, err := unix.Getsockname(fd); err == nil {
-		p.addr = tcpAddrOf(lsa)
-	}
-	if err := r.AddReader(p); err != nil {
-		_ = unix.Close(fd)
-		return fail(err)
-	}
-	bindFactory(factory)
-	factory.DoStart()
-	p.connected = true
-	return p, nil
+// ListeningPort ports IListeningPort: what ListenTCP returns.
+type ListeningPort interface {
+	// StopListening ports stopListening (T-04): the port stops accepting;
+	// on a later pass the factory's DoStop runs and the returned Deferred
+	// fires with nil. A second call returns nil.
+	StopListening() *reactor.Deferred
+	// GetHost ports getHost: the address listened on (a *net.TCPAddr for
+	// TCP), with the real port number when 0 was asked for.
+	GetHost() net.Addr
 }
 
-func listenOn(fd int, sa unix.Sockaddr, backlog int) error {
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-		return err
-	}
-	if err := unix.Bind(fd, sa); err != nil {
-		return err
-	}
-	return unix.Listen(fd, backlog)
+// Connector ports IConnector: one outgoing connection attempt and the
+// connection it makes, reported to a ClientFactory. Connect may be called
+// again after the connection failed or ended, to reconnect.
+type Connector interface {
+	// Connect ports connect: start a (new) attempt. It returns
+	// ErrAlreadyConnecting unless the connector is disconnected.
+	Connect() error
+	// StopConnecting ports stopConnecting: abandon the attempt in progress;
+	// the factory gets ClientConnectionFailed with a *ConnectError wrapping
+	// ErrUserStopped. It returns ErrNotConnecting if no attempt is in
+	// progress.
+	StopConnecting() error
+	// Disconnect ports disconnect: stop connecting, or lose the connection.
+	Disconnect()
+	// GetDestination ports getDestination: where the connector connects to
+	// (a *net.TCPAddr for TCP, whose IP is nil when the host is a name).
+	GetDestination() net.Addr
 }
 
-// Fileno returns the listening socket's descriptor, or -1 once closed.
-func (p *Port) Fileno() int { return p.fd }
-
-// GetHost ports getHost: the address the port listens on, with the real
-// port number when 0 was asked for.
-func (p *Port) GetHost() net.Addr { return p.addr }
-
-// String names the port for dirty-reactor reports: "TCP port 127.0.0.1:4321".
-func (p *Port) String() string {
-	if p.addr == nil {
-		return "TCP port (not listening)"
-	}
-	return "TCP port " + p.addr.String()
+// TCPTransport ports ITCPTransport: the Transport of a TCP connection,
+// which is also a Consumer (flow control for what is written to it) and a
+// PushProducer (pausing it stops reading from the socket).
+type TCPTransport interface {
+	Transport
+	Consumer
+	PushProducer
+	// AbortConnection ports abortConnection (T-05): drop what is queued
+	// and close at once; the protocol gets ConnectionLost with
+	// reactor.ErrConnectionAborted, the peer a reset.
+	AbortConnection()
+	// LoseWriteConnection ports loseWriteConnection: once the queue is
+	// sent, shut down the writing half and keep reading.
+	LoseWriteConnection()
+	GetTCPNoDelay() (bool, error)
+	SetTCPNoDelay(enabled bool) error
+	GetTCPKeepAlive() (bool, error)
+	SetTCPKeepAlive(enabled bool) error
 }
 
-// Factory returns the factory the port builds protocols with.
-func (p *Port) Factory() Factory { return p.factory }
+// Twisted's TCP defaults, used where the options leave a field zero.
+const (
+	// DefaultBacklog is listenTCP's backlog.
+	DefaultBacklog = 50
+	// DefaultConnectTimeout is connectTCP's timeout.
+	DefaultConnectTimeout = 30 * time.Second
+	// DefaultBufferSize is FileDescriptor.bufferSize (64 KiB): the size of
+	// one read, and the write-buffer level above which a registered
+	// streaming producer is paused; it is resumed once the buffer has
+	// drained completely (Twisted's high and low water marks).
+	DefaultBufferSize = 1 << 16
+)
 
-// DoRead is called by the reactor when connections are waiting: it accepts
-// up to numberAccepts of them (adapting the number as Twisted does) and
-// connects each to a new protocol. A nil protocol closes the socket (T-02).
-func (p *Port) DoRead() error {
-	if p.fd < 0 || p.disconnecting {
-		return nil
-	}
-	accepted := 0
-	for accepted < p.numberAccepts {
-		nfd, sa, err := unix.Accept4(p.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-		if err != nil {
-			switch err {
-			case unix.EINTR, unix.ECONNABORTED, unix.EPROTO:
-				continue
-			case unix.EMFILE, unix.ENFILE:
-				p.r.LogError(reactor.NewFailure(fmt.Errorf("%v: accept: %w; dropping one connection", p, err)), "accept")
-				if shedOneConnection(p.fd) {
-					continue
-				}
-			case unix.EAGAIN:
-			default:
-				p.r.LogError(reactor.NewFailure(fmt.Errorf("%v: accept: %w", p, err)), "accept")
-			}
-			break
-		}
-		accepted++
-		peer := tcpAddrOf(sa)
-		proto := p.factory.BuildProtocol(peer)
-		if proto == nil {
-			_ = unix.Close(nfd)
-			continue
-		}
-		setProtocolFactoryIfUnset(proto, p.factory)
-		c := newTCPConnection(p.r, nfd)
-		c.server = true
-		c.peer = peer
-		p.sessionno++
-		c.makeConnection(proto)
-		if p.fd < 0 {
-			break // the protocol stopped the port
-		}
-	}
-	if accepted == p.numberAccepts {
-		p.numberAccepts += 20
-	} else {
-		p.numberAccepts = max(1, accepted)
-	}
-	return nil
+// ListenTCPOptions are listenTCP's keyword arguments. The zero value is
+// Twisted's default: every IPv4 address, a backlog of 50, Twisted's
+// connection handling.
+type ListenTCPOptions struct {
+	// Interface is the address to listen on, an IP literal; "" means every
+	// IPv4 address (Twisted's interface=''); an IPv6 literal ("::1", "::")
+	// makes an IPv6 port.
+	Interface string
+	// Backlog is listen(2)'s backlog; 0 means DefaultBacklog.
+	Backlog int
+	// Conn tunes each connection the port accepts.
+	Conn TCPConnOptions
 }
 
-// setProtocolFactoryIfUnset gives a protocol built by a custom factory a
-// Factory field too, as Twisted's ports leave p.factory to buildProtocol
-// but every stock factory sets it.
-func setProtocolFactoryIfUnset(p Protocol, f Factory) {
-	if b, ok := p.(interface{ factoryOf() Factory }); ok && b.factoryOf() != nil {
-		return
-	}
-	setProtocolFactory(p, f)
+// ConnectTCPOptions are connectTCP's keyword arguments. The zero value is
+// Twisted's default: a 30 s timeout, no bind address, Twisted's connection
+// handling.
+type ConnectTCPOptions struct {
+	// Timeout bounds the connect: when it passes first, the factory gets
+	// ClientConnectionFailed with a *TimeoutError. 0 means
+	// DefaultConnectTimeout; see NoTimeout.
+	Timeout time.Duration
+	// NoTimeout waits as long as the kernel does (Twisted's timeout=None);
+	// Timeout is then ignored.
+	NoTimeout bool
+	// BindAddress is the local address to bind the socket to before
+	// connecting (Twisted's bindAddress); nil lets the kernel choose. Port 0
+	// picks any port.
+	BindAddress *net.TCPAddr
+	// Conn tunes the connection made.
+	Conn TCPConnOptions
 }
 
-func (b *BaseProtocol) factoryOf() Factory { return b.Factory }
+// TCPConnOptions tune how a TCP connection reads and writes. They are fixed
+// when the connection is made. The zero value is Twisted's behaviour.
+type TCPConnOptions struct {
+	// BufferSize is the size of one read and the write buffer's high-water
+	// mark (see DefaultBufferSize); 0 means DefaultBufferSize, and values
+	// above 256 KiB are cut to it. Twisted's bufferSize.
+	BufferSize int
 
-// StopListening ports stopListening (T-04): the port stops accepting and
-// its socket is closed at once; on the next reactor pass the factory's
-// DoStop runs (StopFactory for the last user) and then the returned
-// Deferred fires with nil. A second call returns nil.
-//
-// Twisted closes the socket in that later pass too; closing it at once
-// means a reactor stopped in between leaks nothing.
-func (p *Port) StopListening() *reactor.Deferred {
-	if !p.connected || p.disconnecting {
-		return nil
-	}
-	p.disconnecting = true
-	p.closeSocket()
-	return reactor.DeferLater(p.r, 0, func() (any, error) {
-		p.finish()
-		return nil, nil
-	})
+	// ReuseReadBuffer promises that the protocol's DataReceived does not
+	// keep the slice it is given, nor any part of it, once it returns — it
+	// copies what it keeps, as Write does. Every read then goes into the
+	// same memory, and a bulk transfer allocates nothing per read. Beyond
+	// Twisted, whose reads are fresh bytes objects: by default braid gives
+	// each DataReceived memory of its own too, which in Go costs
+	// garbage-collector work in proportion to the bytes read.
+	ReuseReadBuffer bool
+
+	// WriteThrough makes Write hand data to the kernel at once when nothing
+	// is queued (what a Go net.Conn does), queueing only what the kernel
+	// does not take. Twisted — and braid by default — queues every write
+	// and sends on the next reactor pass, which coalesces the writes of one
+	// callback into one send(2). Beyond Twisted: the bytes, their order and
+	// every event are the same either way, only sent sooner; but separate
+	// small writes then leave as separate segments, so a protocol that
+	// writes a message in pieces should also SetTCPNoDelay(true).
+	WriteThrough bool
 }
 
-func (p *Port) closeSocket() {
-	if p.fd < 0 {
-		return
-	}
-	p.r.RemoveReader(p)
-	_ = unix.Close(p.fd)
-	p.fd = -1
-}
-
-func (p *Port) finish() {
-	if !p.connected {
-		return
-	}
-	p.connected = false
-	p.factory.DoStop()
-}
-
-// ConnectionLost is called by the reactor at shutdown (and by trial's
-// cleanup): the socket is closed and the factory's DoStop runs.
-func (p *Port) ConnectionLost(reason *reactor.Failure) {
-	p.disconnecting = true
-	p.closeSocket()
-	p.finish()
-}
+// Errors of Connector.
+var (
+	// ErrNotConnecting ports error.NotConnectingError: StopConnecting on a
+	// connector that is not connecting.
+	ErrNotConnecting = errors.New("tcp connector: not connecting")
+	// ErrAlreadyConnecting is returned by Connector.Connect when the
+	// connector is connecting or connected (Twisted raises RuntimeError).
+	ErrAlreadyConnecting = errors.New("tcp connector: can't connect in this state")
+	// ErrUserStopped is the OSError of the *ConnectError a connection
+	// attempt fails with when StopConnecting (or Disconnect) ends it:
+	// Twisted's error.UserError ("User aborted connection").
+	ErrUserStopped = errors.New("user aborted connection")
+)

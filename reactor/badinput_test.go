@@ -95,7 +95,7 @@ func TestBadInput_DocumentedErrorsOrNoOps(t *testing.T) {
 			d := NewDeferred(nil)
 			_ = d.Callback(1)
 			return errString(d.Callback(2))
-		}, ErrAlreadyCalledError.Error()},
+		}, (&AlreadyCalledError{}).Error()},
 		{"Cancel after fire is a no-op", func(t *testing.T) string {
 			d := Succeed(1)
 			d.Cancel()
@@ -107,12 +107,12 @@ func TestBadInput_DocumentedErrorsOrNoOps(t *testing.T) {
 		}, ErrDeferredResult.Error()},
 		{"Errback(nil)", func(t *testing.T) string {
 			return errString(NewDeferred(nil).Errback(nil))
-		}, ErrNilError.Error()},
+		}, ErrNoCurrentException.Error()},
 		{"DelayedCall Cancel twice", func(t *testing.T) string {
 			c := NewClock().CallLater(time.Second, nil)
 			_ = c.Cancel()
 			return errString(c.Cancel())
-		}, ErrAlreadyCancelled.Error()},
+		}, ErrDelayedCallAlreadyCancelled.Error()},
 		{"unknown trigger phase", func(t *testing.T) string {
 			r, _ := newReactor(t)
 			_, err := r.AddSystemEventTrigger("whenever", "startup", func() *Deferred { return nil })

@@ -2,7 +2,7 @@ package reactor
 
 import "time"
 
-// Clock ports twisted.internet.task.Clock: a Scheduler whose time moves only
+// Clock ports twisted.internet.task.Clock: a [Time] whose clock moves only
 // when Advance is called, for deterministic tests of timeouts and retries.
 //
 // Two differences from a Reactor, both Twisted's (TR-11): a call scheduled
@@ -17,8 +17,9 @@ import "time"
 // The zero value is ready to use, with time 0. A Clock is not safe for
 // concurrent use.
 type Clock struct {
-	q   timerQueue
-	now int64 // nanoseconds since the Clock's zero
+	q         timerQueue
+	now       int64 // nanoseconds since the Clock's zero
+	callSites bool  // CallLater records its caller (package tests only)
 }
 
 // NewClock returns a Clock at time 0; the zero Clock is equally usable.
@@ -27,6 +28,7 @@ func NewClock() *Clock { return &Clock{} }
 func (c *Clock) queue() *timerQueue {
 	if c.q.now == nil {
 		c.q.clock = new(clockOrder)
+		c.q.callSites = &c.callSites
 		c.q.now = func() int64 { return c.now }
 		c.q.seconds = func(t int64) float64 { return float64(t) / 1e9 }
 	}
@@ -40,16 +42,11 @@ func (c *Clock) Seconds() float64 { return float64(c.now) / 1e9 }
 // now. A nil f schedules a call that does nothing.
 func (c *Clock) CallLater(delay time.Duration, f func()) *DelayedCall {
 	var site *[3]uintptr
-	if c.q.callSites {
+	if c.callSites {
 		site = callSite()
 	}
 	return c.queue().schedule(delay, f, site)
 }
-
-// SetCallSites is Reactor.SetCallSites for this Clock: when on, each later
-// CallLater records the line that called it, for DelayedCall.String. Off by
-// default.
-func (c *Clock) SetCallSites(on bool) { c.q.callSites = on }
 
 // GetDelayedCalls ports getDelayedCalls: the calls still pending.
 func (c *Clock) GetDelayedCalls() []*DelayedCall { return c.queue().calls() }

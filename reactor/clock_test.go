@@ -80,19 +80,19 @@ func TestClock_TR11(t *testing.T) {
 			t.Errorf("GetTime = %v", got)
 		}
 	})
-	t.Run("String names the function, and where it was scheduled with SetCallSites", func(t *testing.T) {
+	t.Run("String names the function, and where it was scheduled when recording call sites", func(t *testing.T) {
 		for _, sites := range []bool{false, true} {
 			c := NewClock()
-			c.SetCallSites(sites)
+			c.callSites = sites
 			call := c.CallLater(99*time.Second, clockTestTarget)
 			s := call.String()
 			for _, part := range []string{"[99.000s]", "called=0 cancelled=0", "reactor.clockTestTarget()"} {
 				if !strings.Contains(s, part) {
-					t.Errorf("SetCallSites(%v): String() = %q, lacks %q", sites, s, part)
+					t.Errorf("call sites %v: String() = %q, lacks %q", sites, s, part)
 				}
 			}
 			if got := strings.Contains(s, "scheduled at") && strings.Contains(s, "clock_test.go:"); got != sites {
-				t.Errorf("SetCallSites(%v): String() = %q names the scheduling line: %v", sites, s, got)
+				t.Errorf("call sites %v: String() = %q names the scheduling line: %v", sites, s, got)
 			}
 		}
 	})

@@ -3,6 +3,8 @@ package reactor
 import (
 	"fmt"
 	"runtime"
+
+	"github.com/braid-go/braid/internal/tracking"
 )
 
 // Callback is a success-path step: it gets the current result and returns
@@ -82,8 +84,8 @@ func (d *Deferred) waitingOn() *Deferred {
 // may be nil, is called by Cancel before the Deferred has fired (D-13).
 func NewDeferred(canceller func(d *Deferred)) *Deferred {
 	d := &Deferred{canceller: canceller}
-	if debugging.Load() {
-		d.aux = &deferredAux{debug: true, creator: callers(3)}
+	if tracking.AnyDebugging() {
+		d.noteCreator()
 	}
 	return d
 }
@@ -174,7 +176,7 @@ func (d *Deferred) add(cb Callback, eb Errback, target *Deferred, kind stepKind)
 }
 
 // Callback ports callback: fires the Deferred with result and runs the chain.
-// A second Callback or Errback returns ErrAlreadyCalledError and changes
+// A second Callback or Errback returns an *AlreadyCalledError and changes
 // nothing (D-02), unless a Cancel without canceller asked for one late fire
 // to be ignored (D-13). A *Failure result behaves as Errback (D-03). A
 // *Deferred result is refused with ErrDeferredResult (Twisted asserts).
@@ -187,10 +189,10 @@ func (d *Deferred) Callback(result any) error {
 
 // Errback ports errback: fires the Deferred on the error path. A plain error
 // is wrapped in a Failure recording the caller's stack; a *Failure is used as
-// is. Errback(nil) returns ErrNilError and fires nothing.
+// is. Errback(nil) returns ErrNoCurrentException and fires nothing.
 func (d *Deferred) Errback(err error) error {
 	if isNilError(err) {
-		return ErrNilError
+		return ErrNoCurrentException
 	}
 	return d.start(newFailure(err, 3))
 }
@@ -231,7 +233,7 @@ func (d *Deferred) Unpause() {
 // Cancel ports cancel (D-13, D-14). On an unfired Deferred it calls the
 // canceller; without one it arranges for the next Callback/Errback to be
 // ignored; then, if the Deferred is still unfired, it errbacks with
-// ErrCancelledError. On a Deferred waiting on another it cancels that one
+// ErrCancelled. On a Deferred waiting on another it cancels that one
 // (and so on down a chain of waiting Deferreds, without recursion). On any
 // other fired Deferred, on a fired DeferredList even if it waits (Twisted's
 // DeferredList overrides cancel so), or on Deferreds waiting on each other
@@ -247,7 +249,7 @@ func (d *Deferred) Cancel() {
 		t.setFlag(suppressAlreadyCalled)
 	}
 	if !t.called && !t.hasFlag(cancelOnly) {
-		_ = t.start(newFailure(ErrCancelledError, 3))
+		_ = t.start(newFailure(ErrCancelled, 3))
 	}
 }
 
@@ -282,7 +284,7 @@ func (d *Deferred) callCanceller() {
 	defer func() {
 		d.clearFlag(cancelling)
 		if v := recover(); v != nil && !d.called {
-			_ = d.start(failureFromPanic(v))
+			_ = d.start(FailureFromPanic(v))
 		}
 	}()
 	d.canceller(d)
@@ -302,18 +304,26 @@ func (d *Deferred) String() string {
 
 func (d *Deferred) alreadyCalledError() error {
 	if d.aux == nil || !d.aux.debug {
-		return ErrAlreadyCalledError
+		return &AlreadyCalledError{}
 	}
 	return &AlreadyCalledError{Creator: d.aux.creator, Invoker: d.aux.invoker}
 }
 
+// noteCreator records where d was made, when the reactor of the calling
+// goroutine was made WithDebugging.
+func (d *Deferred) noteCreator() {
+	if s := tracking.Current(); s != nil && s.Debugging {
+		d.aux = &deferredAux{debug: true, creator: callers(4)}
+	}
+}
+
 // deferredAux holds the state only some Deferreds need, so that the
 // Deferred itself stays small: the tracking of an unhandled Failure (D-15)
-// and the call sites SetDebugging asks for.
+// and the call sites WithDebugging asks for.
 type deferredAux struct {
-	unhandled *unhandledEntry // set while the chain rests on a Failure
+	unhandled *tracking.Entry // set while the chain rests on a Failure
 
-	debug   bool   // made while SetDebugging was on
+	debug   bool   // made under a reactor WithDebugging
 	creator string // where NewDeferred was called
 	invoker string // where the Deferred was first fired
 }

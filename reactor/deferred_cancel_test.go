@@ -18,13 +18,13 @@ func outcome(d *Deferred) *events {
 
 func failureKind(f *Failure) string {
 	switch {
-	case errors.Is(f, ErrCancelledError):
+	case errors.Is(f, ErrCancelled):
 		return "CancelledError"
-	case errors.Is(f, ErrAlreadyCalledError):
+	case isAlreadyCalled(f):
 		return "AlreadyCalledError"
 	}
-	if te, ok := As[*DeferTimeoutError](f); ok {
-		return "DeferTimeoutError(" + te.Timeout.String() + ")"
+	if te, ok := errors.AsType[*TimeoutError](f); ok {
+		return "TimeoutError(" + te.Timeout.String() + ")"
 	}
 	return f.ErrorMessage()
 }
@@ -146,7 +146,7 @@ func TestDeferred_ReentrantCancel_D13_D18(t *testing.T) {
 
 // D-17 (E-08): AddTimeout with a Clock.
 func TestDeferred_AddTimeout_E08_D17(t *testing.T) {
-	t.Run("times out at 5s with DeferTimeoutError(5s), nothing left pending", func(t *testing.T) {
+	t.Run("times out at 5s with TimeoutError(5s), nothing left pending", func(t *testing.T) {
 		c := NewClock()
 		d := NewDeferred(nil)
 		d.AddTimeout(5*time.Second, c, nil)
@@ -154,7 +154,7 @@ func TestDeferred_AddTimeout_E08_D17(t *testing.T) {
 		c.Advance(4900 * time.Millisecond)
 		ev.add("at 4.9s")
 		c.Advance(100 * time.Millisecond)
-		if diff := cmp.Diff(events{"at 4.9s", "errback DeferTimeoutError(5s)"}, *ev); diff != "" {
+		if diff := cmp.Diff(events{"at 4.9s", "errback TimeoutError(5s)"}, *ev); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
 		if n := len(c.GetDelayedCalls()); n != 0 {
@@ -213,7 +213,7 @@ func TestDeferred_AddTimeout_E08_D17(t *testing.T) {
 		_ = d.Callback(nil)
 		c.Advance(5 * time.Second)
 		trace = append(trace, *ev...)
-		if diff := cmp.Diff(events{"inner cancelled", "errback DeferTimeoutError(5s)"}, trace); diff != "" {
+		if diff := cmp.Diff(events{"inner cancelled", "errback TimeoutError(5s)"}, trace); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
 

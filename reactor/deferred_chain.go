@@ -62,7 +62,7 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 		if calling != nil {
 			if v := recover(); v != nil {
 				calling.running = false
-				calling.result = failureFromPanic(v)
+				calling.result = FailureFromPanic(v)
 				r.resume = true
 				panicked = true
 			}
@@ -213,31 +213,31 @@ func (r *chainRun) resumeSource(stack []*Deferred) []*Deferred {
 	return stack
 }
 
-// fireChained fires target with cur's result, as target.Callback would, and
-// returns target when its chain should run next on the explicit stack; cur's
+// fireChained fires target with d's result, as target.Callback would, and
+// returns target when its chain should run next on the explicit stack; d's
 // result then stays until target's chain is done (see resumeSource).
-func (cur *Deferred) fireChained(target *Deferred) *Deferred {
-	if cur.waitingOn() != nil {
+func (d *Deferred) fireChained(target *Deferred) *Deferred {
+	if d.waitingOn() != nil {
 		// Only after an unmatched Unpause can a chain go on while its result
 		// is a Deferred; Twisted's callback then fails its assertion, before
 		// it looks at the target.
-		cur.result = newFailure(ErrDeferredResult, 2)
+		d.result = newFailure(ErrDeferredResult, 2)
 		return nil
 	}
 	if target.called {
 		if target.hasFlag(suppressAlreadyCalled) {
 			target.clearFlag(suppressAlreadyCalled)
-			cur.result = nil
+			d.result = nil
 			return nil
 		}
-		cur.result = newFailure(target.alreadyCalledError(), 2)
+		d.result = newFailure(target.alreadyCalledError(), 2)
 		return nil
 	}
 	target.called = true
-	target.result = cur.result
-	cur.forgetUnhandled()
+	target.result = d.result
+	d.forgetUnhandled()
 	if target.paused != 0 || target.running {
-		cur.result = nil
+		d.result = nil
 		return nil // it runs when unpaused, or its own loop continues
 	}
 	return target

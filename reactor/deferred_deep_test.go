@@ -57,7 +57,7 @@ func TestDeferred_DeepChainsWithoutStackGrowth_E07_D12(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			defer FlushUnhandledErrors()
+			ownUnhandled(t)
 			old := debug.SetMaxStack(1 << 20)
 			defer debug.SetMaxStack(old)
 			done := make(chan error, 1)

@@ -10,7 +10,7 @@ func MaybeDeferred(f func() (any, error)) (d *Deferred) {
 	defer func() {
 		if v := recover(); v != nil {
 			d = NewDeferred(nil)
-			_ = d.start(failureFromPanic(v))
+			_ = d.start(FailureFromPanic(v))
 		}
 	}()
 	v, err := f()
@@ -32,8 +32,8 @@ func MaybeDeferred(f func() (any, error)) (d *Deferred) {
 // DeferLater ports task.deferLater: a Deferred that fires with f's result
 // after delay on s (TR-13). A nil f fires it with nil; an error or panic from
 // f errbacks it. Cancelling it cancels the pending call and errbacks with
-// ErrCancelledError, leaving nothing scheduled.
-func DeferLater(s Scheduler, delay time.Duration, f func() (any, error)) *Deferred {
+// ErrCancelled, leaving nothing scheduled.
+func DeferLater(s Time, delay time.Duration, f func() (any, error)) *Deferred {
 	var call *DelayedCall
 	d := NewDeferred(func(*Deferred) { _ = call.Cancel() })
 	call = s.CallLater(delay, func() { _ = d.Callback(nil) })
@@ -46,11 +46,11 @@ func DeferLater(s Scheduler, delay time.Duration, f func() (any, error)) *Deferr
 // AddTimeout ports addTimeout (D-17): if d has not fired after timeout on s,
 // it is cancelled. The steps added before AddTimeout are covered, including a
 // Deferred they return. By default a timed-out cancellation becomes a
-// *DeferTimeoutError; onTimeoutCancel, when not nil, replaces that
+// *TimeoutError; onTimeoutCancel, when not nil, replaces that
 // conversion and receives the result the cancellation produced (usually the
-// ErrCancelledError Failure) and the timeout. A result produced in time
+// ErrCancelled Failure) and the timeout. A result produced in time
 // passes unchanged and leaves nothing scheduled.
-func (d *Deferred) AddTimeout(timeout time.Duration, s Scheduler, onTimeoutCancel func(result any, timeout time.Duration) (any, error)) *Deferred {
+func (d *Deferred) AddTimeout(timeout time.Duration, s Time, onTimeoutCancel func(result any, timeout time.Duration) (any, error)) *Deferred {
 	timedOut := false
 	call := s.CallLater(timeout, func() {
 		timedOut = true
@@ -75,14 +75,14 @@ func (d *Deferred) AddTimeout(timeout time.Duration, s Scheduler, onTimeoutCance
 }
 
 // cancelledToTimeout is AddTimeout's default conversion: a CancelledError
-// Failure becomes a DeferTimeoutError; other results pass unchanged.
+// Failure becomes a TimeoutError; other results pass unchanged.
 func cancelledToTimeout(v any, timeout time.Duration) (any, error) {
 	f, ok := v.(*Failure)
 	if !ok {
 		return v, nil
 	}
-	if err := f.Trap(ErrCancelledError); err != nil {
+	if err := f.Trap(ErrCancelled); err != nil {
 		return nil, err
 	}
-	return nil, &DeferTimeoutError{Timeout: timeout}
+	return nil, &TimeoutError{Timeout: timeout}
 }

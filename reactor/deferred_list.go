@@ -80,12 +80,19 @@ func DeferredList(ds []*Deferred, opts DLOptions) *Deferred {
 	return list
 }
 
+// GatherOptions are gatherResults's keyword arguments; the zero value is
+// Twisted's default.
+type GatherOptions struct {
+	// ConsumeErrors is as in DLOptions: a failing member's Failure is
+	// handled by the gathering (it does not stay unhandled in the member).
+	ConsumeErrors bool
+}
+
 // GatherResults ports defer.gatherResults (D-19): a Deferred firing with the
 // members' values as []any, or failing with a *FirstError on the first
-// failure while the other members keep running. consumeErrors is as in
-// DLOptions.
-func GatherResults(ds []*Deferred, consumeErrors bool) *Deferred {
-	d := DeferredList(ds, DLOptions{FireOnOneErrback: true, ConsumeErrors: consumeErrors})
+// failure while the other members keep running.
+func GatherResults(ds []*Deferred, opts GatherOptions) *Deferred {
+	d := DeferredList(ds, DLOptions{FireOnOneErrback: true, ConsumeErrors: opts.ConsumeErrors})
 	return d.AddCallback(func(v any) (any, error) {
 		rs := v.([]DLResult)
 		out := make([]any, len(rs))

@@ -120,7 +120,7 @@ func TestDeferredList_E05_D18(t *testing.T) {
 		keyErr := errors.New("KeyError('x')")
 		_ = ds[1].Errback(keyErr)
 		f, _ := d.Result().(*Failure)
-		fe, ok := As[*FirstError](f)
+		fe, ok := errors.AsType[*FirstError](f)
 		if !ok || fe.Index != 1 || fe.Sub.Value() != keyErr {
 			t.Fatalf("result = %v, want FirstError #1", d.Result())
 		}
@@ -130,13 +130,14 @@ func TestDeferredList_E05_D18(t *testing.T) {
 		handled(d)
 	})
 	t.Run("ConsumeErrors: later member steps see nil", func(t *testing.T) {
+		flush := ownUnhandled(t)
 		m := NewDeferred(nil)
 		DeferredList([]*Deferred{m}, DLOptions{ConsumeErrors: true})
 		_ = m.Errback(errors.New("consumed"))
 		if m.Result() != nil {
 			t.Errorf("member result = %v, want nil", m.Result())
 		}
-		if left := FlushUnhandledErrors(); len(left) != 0 {
+		if left := flush(); len(left) != 0 {
 			t.Errorf("unhandled after ConsumeErrors: %v", left)
 		}
 	})
@@ -169,16 +170,16 @@ func TestDeferredList_E05_D18(t *testing.T) {
 // failure while the other members keep running. braid's FirstError unwraps
 // to the member's error (Twisted's check would not see through it).
 func TestGatherResults_E05_D19(t *testing.T) {
-	ok := GatherResults([]*Deferred{Succeed(1), Succeed("two")}, false)
+	ok := GatherResults([]*Deferred{Succeed(1), Succeed("two")}, GatherOptions{})
 	if diff := cmp.Diff([]any{1, "two"}, ok.Result()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	keyErr := errors.New("KeyError")
 	ds := []*Deferred{NewDeferred(nil), NewDeferred(nil), NewDeferred(nil)}
-	d := GatherResults(ds, true)
+	d := GatherResults(ds, GatherOptions{ConsumeErrors: true})
 	_ = ds[1].Errback(keyErr)
 	f, _ := d.Result().(*Failure)
-	fe, isFE := As[*FirstError](f)
+	fe, isFE := errors.AsType[*FirstError](f)
 	if !isFE || fe.Index != 1 || !errors.Is(f, keyErr) {
 		t.Errorf("result = %v, want FirstError #1 wrapping KeyError", d.Result())
 	}
@@ -189,7 +190,7 @@ func TestGatherResults_E05_D19(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	handled(d)
-	if d := GatherResults(nil, false); fmt.Sprint(d.Result()) != "[]" {
+	if d := GatherResults(nil, GatherOptions{}); fmt.Sprint(d.Result()) != "[]" {
 		t.Errorf("empty: %v", d.Result())
 	}
 }

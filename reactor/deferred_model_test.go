@@ -135,13 +135,13 @@ func (m *realRun) name(v any) string {
 }
 
 func failureTag(f *Failure) string {
-	if e, ok := As[fuzzErr](f); ok {
+	if e, ok := errors.AsType[fuzzErr](f); ok {
 		return fmt.Sprint(int(e))
 	}
 	switch {
-	case errors.Is(f, ErrCancelledError):
+	case errors.Is(f, ErrCancelled):
 		return "cancel"
-	case errors.Is(f, ErrAlreadyCalledError):
+	case isAlreadyCalled(f):
 		return "already"
 	case errors.Is(f, ErrReturnedSelf):
 		return "self"
@@ -155,7 +155,7 @@ func opErrName(err error) string {
 	switch {
 	case err == nil:
 		return "ok"
-	case errors.Is(err, ErrAlreadyCalledError):
+	case isAlreadyCalled(err):
 		return "already"
 	}
 	return err.Error()

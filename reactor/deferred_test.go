@@ -46,21 +46,21 @@ func TestDeferred_FiredState_D01(t *testing.T) {
 	}
 }
 
-// D-02 (E-05): a second Callback or Errback returns ErrAlreadyCalledError and
+// D-02 (E-05): a second Callback or Errback returns an *AlreadyCalledError and
 // leaves the result alone; Callback(*Deferred) is refused (Twisted asserts).
 func TestDeferred_SecondFireIsAlreadyCalled_E05_D02(t *testing.T) {
 	d := NewDeferred(nil)
 	_ = d.Callback(1)
-	if err := d.Callback(2); !errors.Is(err, ErrAlreadyCalledError) {
-		t.Errorf("second Callback: err = %v, want ErrAlreadyCalledError", err)
+	if err := d.Callback(2); !isAlreadyCalled(err) {
+		t.Errorf("second Callback: err = %v, want an *AlreadyCalledError", err)
 	}
-	if err := d.Errback(errors.New("late")); !errors.Is(err, ErrAlreadyCalledError) {
-		t.Errorf("Errback after Callback: err = %v, want ErrAlreadyCalledError", err)
+	if err := d.Errback(errors.New("late")); !isAlreadyCalled(err) {
+		t.Errorf("Errback after Callback: err = %v, want an *AlreadyCalledError", err)
 	}
 	if d.Result() != 1 {
 		t.Errorf("result = %v, want 1 unchanged", d.Result())
 	}
-	if got := ErrAlreadyCalledError.Error(); got != "deferred has already been called" {
+	if got := (&AlreadyCalledError{}).Error(); got != "deferred has already been called" {
 		t.Errorf("message %q", got)
 	}
 
@@ -73,19 +73,19 @@ func TestDeferred_SecondFireIsAlreadyCalled_E05_D02(t *testing.T) {
 	}
 }
 
-// D-02 with SetDebugging (D-20): the error names where the Deferred was made
-// and where it was first fired.
+// D-02 with WithDebugging (D-20): the error names where the Deferred was
+// made and where it was first fired.
 func TestDeferred_DebuggingNamesCallSites_D02_D20(t *testing.T) {
-	SetDebugging(true)
-	defer SetDebugging(false)
-	if !GetDebugging() {
-		t.Fatal("GetDebugging false after SetDebugging(true)")
+	r, err := New(WithDebugging())
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer r.Close()
 	d := NewDeferred(nil)
 	_ = d.Callback(nil)
-	err := d.Callback(nil)
-	var ace *AlreadyCalledError
-	if !errors.As(err, &ace) || !errors.Is(err, ErrAlreadyCalledError) {
+	err = d.Callback(nil)
+	ace, ok := errors.AsType[*AlreadyCalledError](err)
+	if !ok {
 		t.Fatalf("err = %v, want an *AlreadyCalledError", err)
 	}
 	const here = "TestDeferred_DebuggingNamesCallSites_D02_D20"
@@ -126,8 +126,8 @@ func TestDeferred_ErrbackAndFailureResults_E05_D03(t *testing.T) {
 	e := NewDeferred(nil)
 	var nilFailure *Failure
 	for _, err := range []error{e.Errback(nil), e.Errback(nilFailure)} {
-		if !errors.Is(err, ErrNilError) {
-			t.Errorf("Errback(nil): err = %v, want ErrNilError", err)
+		if !errors.Is(err, ErrNoCurrentException) {
+			t.Errorf("Errback(nil): err = %v, want ErrNoCurrentException", err)
 		}
 	}
 	if e.Called() {
@@ -184,7 +184,7 @@ func TestDeferred_PairSemantics_E06_D05(t *testing.T) {
 	if diff := cmp.Diff(want, ev); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	p, ok := As[*PanicError](last)
+	p, ok := errors.AsType[*PanicError](last)
 	if !ok || !errors.Is(last, divide) || p.Value != divide {
 		t.Errorf("a panic became %v, want a PanicError wrapping the value", last)
 	}

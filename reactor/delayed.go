@@ -8,17 +8,6 @@ import (
 	"time"
 )
 
-// Scheduler is what code needs that only schedules work in time: both
-// *Reactor and *Clock satisfy it, so AddTimeout, DeferLater and LoopingCall
-// run against a real reactor in production and a fake Clock in tests
-// (Twisted's IReactorTime).
-type Scheduler interface {
-	// CallLater runs f once, delay from now.
-	CallLater(delay time.Duration, f func()) *DelayedCall
-	// Seconds returns the scheduler's current time in seconds.
-	Seconds() float64
-}
-
 // DelayedCall ports twisted.internet.base.DelayedCall: a call scheduled by
 // CallLater, which can be cancelled, moved and inspected until it runs.
 type DelayedCall struct {
@@ -33,13 +22,13 @@ type DelayedCall struct {
 	cancelled bool
 
 	// site is where CallLater was called (and its two callers), for String;
-	// nil unless the scheduler records call sites (SetCallSites).
+	// nil unless the scheduler records call sites (see String).
 	site *[3]uintptr
 }
 
 // Cancel ports cancel: it stops a pending call. It returns
-// ErrAlreadyCancelled if the call was cancelled before and ErrAlreadyCalled
-// if it has run or is running.
+// [ErrDelayedCallAlreadyCancelled] if the call was cancelled before and
+// [ErrDelayedCallAlreadyCalled] if it has run or is running.
 func (c *DelayedCall) Cancel() error {
 	if err := c.checkPending(); err != nil {
 		return err
@@ -73,9 +62,9 @@ func (c *DelayedCall) Delay(delay time.Duration) error {
 func (c *DelayedCall) checkPending() error {
 	switch {
 	case c.cancelled:
-		return ErrAlreadyCancelled
+		return ErrDelayedCallAlreadyCancelled
 	case c.called:
-		return ErrAlreadyCalled
+		return ErrDelayedCallAlreadyCalled
 	}
 	return nil
 }
@@ -94,9 +83,10 @@ func (c *DelayedCall) Cancelled() bool { return c.cancelled }
 func (c *DelayedCall) GetTime() float64 { return c.q.seconds(c.when) }
 
 // String ports repr(DelayedCall): time left, state and the function, as
-// Twisted prints it; when its scheduler records call sites (SetCallSites,
-// which trial turns on) also the place that scheduled it, as Twisted does
-// with DelayedCall.debug — what trial's dirty-reactor report prints.
+// Twisted prints it; when its reactor records call sites (trial's reactors
+// and those made [WithDebugging] do) also the place that scheduled it, as
+// Twisted does with DelayedCall.debug — what trial's dirty-reactor report
+// prints.
 func (c *DelayedCall) String() string {
 	left := float64(c.when-c.q.now()) / 1e9
 	fn := "<nil>"

@@ -2,14 +2,20 @@
 // twisted.internet.base and epollreactor, DelayedCall, task.Clock,
 // task.LoopingCall and task.deferLater, twisted.internet.defer's Deferred
 // and its helpers, twisted.python.failure.Failure, and the error classes of
-// twisted.internet.error. Ported code sees Twisted's orders and fire-once
-// rules (the rule ids of TWISTED_SEMANTICS.md are named in the tests), but
-// the reactor is a value from New rather than a global, seconds are
-// time.Duration, exceptions are error values matched with errors.Is, and
-// where Twisted is vague braid is definite: timers due at the same time run
-// in the order they were scheduled, and unhandled errors in Deferreds are
-// reported deterministically by FlushUnhandledErrors rather than at garbage
-// collection only.
+// twisted.internet.error for the loop and Deferreds, and the reactor
+// interfaces of
+// twisted.internet.interfaces that need nothing else ([Core], [Time],
+// [FromThreads], [FDSet], and [ErrorLogger] for log.err). Ported code sees
+// Twisted's orders and fire-once rules (docs/SEMANTICS.md in the repository
+// lists them; the tests name their ids), but the reactor is a value rather
+// than a global, seconds are time.Duration, exceptions are error values
+// matched with errors.Is and errors.AsType, and where Twisted is vague braid
+// is definite: timers due at the same time run in the order they were
+// scheduled, and each reactor reports the unhandled errors its Deferreds
+// hold when it shuts down, rather than at garbage collection only.
+//
+// Most programs make their reactor with braid.New, which adds TCP and
+// processes to the loop defined here; New here gives the loop alone.
 //
 // # Threading
 //

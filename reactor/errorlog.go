@@ -13,20 +13,9 @@ type ErrorEvent struct {
 	Why     string
 }
 
-// SetErrorObserver installs the function that receives every error the
-// reactor logs: panics in timed calls, triggers and I/O handlers, errors
-// transports log, and unhandled Deferred errors reported at shutdown. The
-// default writes them to log/slog at error level. trial installs one that
-// fails the test. A nil observer restores the default. It returns the
-// previous observer (nil for the default).
-func (r *Reactor) SetErrorObserver(f func(ErrorEvent)) (previous func(ErrorEvent)) {
-	previous = r.observer
-	r.observer = f
-	return previous
-}
-
-// LogError ports log.err: it hands f to the error observer. Transports and
-// protocols use it for errors nobody else will see.
+// LogError ports log.err: it hands f to the error observer (see
+// WithErrorObserver), or to log/slog without one. Transports and protocols
+// use it for errors nobody else will see.
 func (r *Reactor) LogError(f *Failure, why string) {
 	if f == nil {
 		return
@@ -43,7 +32,7 @@ func (r *Reactor) LogError(f *Failure, why string) {
 func (r *Reactor) protect(f func(), why string) {
 	defer func() {
 		if v := recover(); v != nil {
-			r.LogError(failureFromPanic(v), why)
+			r.LogError(FailureFromPanic(v), why)
 		}
 	}()
 	f()

@@ -1,6 +1,9 @@
 package reactor
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Phase is a system event phase (Twisted's 'before', 'during', 'after').
 type Phase string
@@ -12,12 +15,9 @@ const (
 	After  Phase = "after"
 )
 
-// TriggerID identifies a trigger for RemoveSystemEventTrigger.
-type TriggerID struct {
-	event string
-	phase Phase
-	id    uint64
-}
+// TriggerID identifies a trigger for RemoveSystemEventTrigger: an opaque
+// number, unique within the reactor (or fake) that gave it out.
+type TriggerID uint64
 
 type trigger struct {
 	id uint64
@@ -64,34 +64,29 @@ func (r *Reactor) AddSystemEventTrigger(phase Phase, event string, f func() *Def
 	e := r.event(event)
 	list := e.phase(phase)
 	if list == nil {
-		return TriggerID{}, fmt.Errorf("%w %q", ErrUnknownPhase, phase)
+		return 0, fmt.Errorf("%w %q", ErrUnknownPhase, phase)
 	}
 	r.triggerSeq++
 	*list = append(*list, trigger{id: r.triggerSeq, f: f})
-	return TriggerID{event: event, phase: phase, id: r.triggerSeq}, nil
+	return TriggerID(r.triggerSeq), nil
 }
 
 // RemoveSystemEventTrigger ports removeSystemEventTrigger. Removing a
 // 'before' trigger that already ran in the current firing does nothing (as
-// Twisted, which only warns); a handle that is not registered gives
+// Twisted, which only warns); an id that is not registered gives
 // ErrUnknownTrigger.
 func (r *Reactor) RemoveSystemEventTrigger(id TriggerID) error {
-	e := r.events[id.event]
-	if e == nil || e.phase(id.phase) == nil {
-		return ErrUnknownTrigger
-	}
-	if e.firing && id.phase == Before {
-		for _, done := range e.finishedBefore {
-			if done == id.id {
-				return nil
-			}
-		}
-	}
-	list := e.phase(id.phase)
-	for i, t := range *list {
-		if t.id == id.id {
-			*list = append((*list)[:i], (*list)[i+1:]...)
+	for _, e := range r.events {
+		if e.firing && slices.Contains(e.finishedBefore, uint64(id)) {
 			return nil
+		}
+		for _, list := range []*[]trigger{&e.before, &e.during, &e.after} {
+			for i, t := range *list {
+				if t.id == uint64(id) {
+					*list = slices.Delete(*list, i, i+1)
+					return nil
+				}
+			}
 		}
 	}
 	return ErrUnknownTrigger
@@ -140,7 +135,7 @@ func (r *Reactor) continueFiring(e *systemEvent, event string) {
 func (r *Reactor) runTrigger(t trigger, event string) (d *Deferred) {
 	defer func() {
 		if v := recover(); v != nil {
-			r.LogError(failureFromPanic(v), "system event trigger for "+event)
+			r.LogError(FailureFromPanic(v), "system event trigger for "+event)
 			d = nil
 		}
 	}()

@@ -98,7 +98,7 @@ func ExampleDeferredList() {
 	// 1: ok=false b failed
 }
 
-// A Clock is a Scheduler whose time moves only when told to, for testing
+// A Clock is a Time whose time moves only when told to, for testing
 // timeouts without waiting.
 func ExampleClock() {
 	clock := reactor.NewClock()

@@ -22,16 +22,16 @@ type Failure struct {
 const maxFailureFrames = 32
 
 // NewFailure wraps err in a Failure and records the caller's stack. A *Failure
-// argument (anywhere in the first link) is returned as is, as Twisted's
-// Failure(aFailure) copies it. NewFailure(nil) returns a Failure wrapping
-// ErrNilError: Go has no "current exception" to capture.
+// argument is returned as is, as Twisted's Failure(aFailure) copies it.
+// NewFailure(nil) returns a Failure wrapping [ErrNoCurrentException]: Go has
+// no "current exception" to capture.
 func NewFailure(err error) *Failure {
 	return newFailure(err, 3)
 }
 
 func newFailure(err error, skip int) *Failure {
 	if isNilError(err) {
-		err = ErrNilError
+		err = ErrNoCurrentException
 	} else if f, ok := err.(*Failure); ok {
 		return f
 	}
@@ -177,8 +177,18 @@ func (f *Failure) Format(s fmt.State, verb rune) {
 	}
 }
 
-// failureFromPanic converts a recovered panic value into a Failure.
-func failureFromPanic(v any) *Failure {
+// FailureFromPanic turns what recover returned into a Failure, as Twisted
+// turns an exception raised in a callback into one: a *Failure passed to
+// panic is returned as is, anything else is wrapped in a *PanicError. The
+// stack recorded is the panicking one. Call it from the deferred function
+// that recovered, as braid does wherever user code runs:
+//
+//	defer func() {
+//		if v := recover(); v != nil {
+//			r.LogError(reactor.FailureFromPanic(v), "my handler")
+//		}
+//	}()
+func FailureFromPanic(v any) *Failure {
 	if f, ok := v.(*Failure); ok {
 		return f
 	}

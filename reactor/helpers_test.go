@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid/internal/tracking"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,11 +35,8 @@ func (l *errorLog) whys() []string {
 }
 
 // newReactor returns a reactor whose logged errors go to the returned log.
-// Unhandled Deferred errors left by earlier tests are flushed first, so that
-// this reactor's shutdown does not report them.
 func newReactor(t *testing.T) (*Reactor, *errorLog) {
 	t.Helper()
-	FlushUnhandledErrors()
 	log := &errorLog{}
 	r, err := New(WithErrorObserver(log.observe))
 	if err != nil {
@@ -46,6 +44,49 @@ func newReactor(t *testing.T) (*Reactor, *errorLog) {
 	}
 	t.Cleanup(func() { _ = r.Close() })
 	return r, log
+}
+
+// flushUnhandled returns the Failures r's Deferreds still hold unhandled
+// and stops tracking them, as trial does after a test.
+func (r *Reactor) flushUnhandled() []*Failure {
+	var out []*Failure
+	for _, err := range r.scope.Flush(nil) {
+		out = append(out, err.(*Failure))
+	}
+	return out
+}
+
+// ownUnhandled makes a reactor own the unhandled errors of the Deferreds the
+// test goroutine leaves, as every reactor owns its goroutine's, for tests of
+// Deferreds that need no running reactor. It returns that reactor's flush;
+// what is left at the end of the test is flushed quietly.
+func ownUnhandled(t testing.TB) (flush func() []*Failure) {
+	t.Helper()
+	r, err := New()
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() {
+		r.flushUnhandled()
+		_ = r.Close()
+	})
+	return r.flushUnhandled
+}
+
+// abandonSuspended abandons the InlineCallbacks bodies still suspended in
+// the calling goroutine's reactor, as trial does after a test.
+func abandonSuspended() {
+	if s := tracking.Current(); s != nil {
+		for _, b := range s.Pending() {
+			b.Abandon()
+		}
+	}
+}
+
+// isAlreadyCalled reports whether err is a Deferred's AlreadyCalledError.
+func isAlreadyCalled(err error) bool {
+	_, ok := errors.AsType[*AlreadyCalledError](err)
+	return ok
 }
 
 // run runs r until it stops, failing the test (and stopping r) if it is
@@ -209,7 +250,7 @@ func reasonName(f *Failure) string {
 	case errors.Is(f, ErrConnectionLost):
 		return "lost"
 	}
-	if p, ok := As[*PanicError](f); ok {
+	if p, ok := errors.AsType[*PanicError](f); ok {
 		return "panic " + p.Error()
 	}
 	return f.ErrorMessage()

@@ -5,7 +5,8 @@ import (
 	"iter"
 	"runtime"
 	"strings"
-	"sync"
+
+	"github.com/braid-go/braid/internal/tracking"
 )
 
 // Await waits for d inside an InlineCallbacks body and returns its result:
@@ -19,7 +20,8 @@ type Await func(d *Deferred) (any, error)
 // Errors of InlineCallbacks.
 var (
 	// ErrInlineAbandoned is returned by an Await that is called after its
-	// body was abandoned (see PendingInline.Abandon) or after it returned.
+	// body was abandoned (trial does so to a body a test left suspended) or
+	// after it returned.
 	ErrInlineAbandoned = kind("inlineCallbacks body was abandoned", nil)
 	// ErrAwaitNil is returned by Await(nil).
 	ErrAwaitNil = kind("await of a nil *Deferred", nil)
@@ -45,17 +47,17 @@ var (
 //
 // Cancelling the returned Deferred cancels the Deferred the body is waiting
 // on (Twisted 22.4): the body sees that Deferred's outcome (usually a
-// ErrCancelledError Failure) from await and may recover from it, translate
+// ErrCancelled Failure) from await and may recover from it, translate
 // it, or wait on something else; the returned Deferred fires only with what
 // the body finally returns.
 //
 // A body suspended on a Deferred that never fires keeps its goroutine
-// alive; Go cannot collect it as Python collects a generator.
-// PendingInlineCallbacks lists such bodies and PendingInline.Abandon ends
-// one (its deferred functions run, its Deferred is left unfired); trial
-// reports and abandons every body a test leaves suspended.
+// alive; Go cannot collect it as Python collects a generator. The reactor
+// of the goroutine that called InlineCallbacks lists such bodies, and trial
+// reports and abandons (ends, running their deferred functions) every body
+// a test leaves suspended; its Deferred is then left unfired.
 func InlineCallbacks(body func(await Await) (any, error)) *Deferred {
-	st := &inlineState{body: body}
+	st := &inlineState{body: body, owner: tracking.Current()}
 	st.outer = NewDeferred(st.cancel)
 	// The outer Deferred fires only with the body's outcome, never with a
 	// CancelledError of its own (see cancel).
@@ -81,10 +83,11 @@ type inlineState struct {
 	sent     any       // the awaited result handed to the body
 	result   any       // the body's outcome, a *Failure on error
 
-	finished  bool // the body returned (or panicked)
-	abandoned bool // Abandon ended the body
-	handle    *PendingInline
-	suspended bool       // listed by PendingInlineCallbacks
+	finished  bool            // the body returned (or panicked)
+	abandoned bool            // Abandon ended the body
+	owner     *tracking.Scope // the reactor that lists the body while suspended
+	handle    *pendingInline
+	suspended bool       // listed with owner
 	sitePCs   [8]uintptr // where the body is suspended, for String
 	siteN     int
 }
@@ -94,13 +97,16 @@ type inlineState struct {
 // a test body), which ends the driving goroutine as it would in a callback.
 func (st *inlineState) run(yield func(struct{}) bool) {
 	st.yield = yield
+	// Deferreds that fail in the body belong to the body's reactor, though
+	// the coroutine runs on a goroutine of its own.
+	defer tracking.EnterCoroutine(st.owner)()
 	defer func() {
 		v := recover()
 		switch {
 		case v == errAbandon || st.abandoned:
 			// Unwound by Abandon (or ended during it): no outcome.
 		case v != nil:
-			st.result = failureFromPanic(v)
+			st.result = FailureFromPanic(v)
 			st.finished = true
 		}
 	}()
@@ -204,31 +210,22 @@ func (st *inlineState) cancel(*Deferred) {
 	}
 }
 
-// PendingInline is an InlineCallbacks body suspended on a Deferred that has
-// not fired yet. One body keeps the same *PendingInline for its lifetime.
-type PendingInline struct {
+// pendingInline is an InlineCallbacks body suspended on a Deferred that has
+// not fired yet, as its reactor lists it for trial (tracking.Body). One body
+// keeps the same *pendingInline for its lifetime.
+type pendingInline struct {
 	st *inlineState
 }
 
-// pendingInline is the process-wide set of suspended bodies: like the
-// unhandled-error set, it cannot belong to a reactor, since a Deferred
-// knows none.
-var pendingInline struct {
-	mu  sync.Mutex
-	set map[*PendingInline]struct{}
-}
-
 func (st *inlineState) track() {
+	if st.owner == nil {
+		return // no reactor to list it with
+	}
 	if st.handle == nil {
-		st.handle = &PendingInline{st: st}
+		st.handle = &pendingInline{st: st}
 	}
 	st.suspended = true
-	pendingInline.mu.Lock()
-	if pendingInline.set == nil {
-		pendingInline.set = make(map[*PendingInline]struct{})
-	}
-	pendingInline.set[st.handle] = struct{}{}
-	pendingInline.mu.Unlock()
+	st.owner.AddPending(st.handle)
 }
 
 func (st *inlineState) untrack() {
@@ -236,33 +233,7 @@ func (st *inlineState) untrack() {
 		return
 	}
 	st.suspended = false
-	pendingInline.mu.Lock()
-	delete(pendingInline.set, st.handle)
-	pendingInline.mu.Unlock()
-}
-
-// PendingInlineCallbacks returns the InlineCallbacks bodies of the whole
-// process that are suspended on a Deferred, in no particular order; a body
-// that is running or has ended is not included. It is safe from any
-// goroutine, but the methods of what it returns belong to the goroutine
-// that drives those bodies' Deferreds (the reactor's).
-func PendingInlineCallbacks() []*PendingInline {
-	pendingInline.mu.Lock()
-	defer pendingInline.mu.Unlock()
-	out := make([]*PendingInline, 0, len(pendingInline.set))
-	for p := range pendingInline.set {
-		out = append(out, p)
-	}
-	return out
-}
-
-// Awaiting returns the Deferred the body is suspended on, or nil when it is
-// not suspended.
-func (p *PendingInline) Awaiting() *Deferred {
-	if !p.st.suspended {
-		return nil
-	}
-	return p.st.awaiting
+	st.owner.RemovePending(st.handle)
 }
 
 // Abandon ends a suspended body, as closing a Python generator does: the
@@ -272,7 +243,7 @@ func (p *PendingInline) Awaiting() *Deferred {
 // Deferred is left unfired, and a later result of the awaited Deferred is
 // ignored (and consumed). Call it on the goroutine that drives the body's
 // Deferreds. Abandoning a body that is not suspended does nothing.
-func (p *PendingInline) Abandon() {
+func (p *pendingInline) Abandon() {
 	st := p.st
 	if !st.suspended {
 		return
@@ -285,7 +256,7 @@ func (p *PendingInline) Abandon() {
 
 // String names the body's function, the line where it is suspended and
 // the Deferred it waits on, for trial's dirty-reactor report.
-func (p *PendingInline) String() string {
+func (p *pendingInline) String() string {
 	st := p.st
 	where := ""
 	frames := runtime.CallersFrames(st.sitePCs[:st.siteN])

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/braid-go/braid/internal/tracking"
 	"github.com/braid-go/braid/reactor"
 )
 
@@ -77,6 +78,7 @@ func TestInlineCallbacks_BodySuspendsAndResumesInCallback(t *testing.T) {
 }
 
 func TestInlineCallbacks_AwaitFailureKeepsFailureAndIsHandled(t *testing.T) {
+	owner := ownerReactor(t)
 	inner := reactor.NewDeferred(nil)
 	var seen error
 	outer := reactor.InlineCallbacks(func(await reactor.Await) (any, error) {
@@ -93,7 +95,7 @@ func TestInlineCallbacks_AwaitFailureKeepsFailureAndIsHandled(t *testing.T) {
 		t.Errorf("outer = %v, want recovered", outer)
 	}
 	// The failure was consumed by the await: nothing is left unhandled.
-	for _, u := range reactor.FlushUnhandledErrors() {
+	for _, u := range tracking.Of(owner).Flush(nil) {
 		if errors.Is(u, errInline) {
 			t.Errorf("awaited failure still reported unhandled: %v", u)
 		}
@@ -114,7 +116,7 @@ func TestInlineCallbacks_Outcomes(t *testing.T) {
 			}},
 		{"panic", func(reactor.Await) (any, error) { panic("boom") },
 			func(t *testing.T, f *reactor.Failure) {
-				pe, ok := reactor.As[*reactor.PanicError](f)
+				pe, ok := errors.AsType[*reactor.PanicError](f)
 				if !ok || pe.Value != "boom" {
 					t.Errorf("failure %v, want PanicError(boom)", f)
 				}
@@ -165,7 +167,7 @@ func TestInlineCallbacks_CancelCancelsAwaited_D14(t *testing.T) {
 	first := reactor.NewDeferred(func(*reactor.Deferred) { cancelled = append(cancelled, "first") })
 	second := reactor.NewDeferred(func(*reactor.Deferred) { cancelled = append(cancelled, "second") })
 	outer := reactor.InlineCallbacks(func(await reactor.Await) (any, error) {
-		if _, err := await(first); !errors.Is(err, reactor.ErrCancelledError) {
+		if _, err := await(first); !errors.Is(err, reactor.ErrCancelled) {
 			return nil, fmt.Errorf("first await: %v", err)
 		}
 		// Recover and wait on something else: the outer waits too.
@@ -182,7 +184,7 @@ func TestInlineCallbacks_CancelCancelsAwaited_D14(t *testing.T) {
 	}
 	var f *reactor.Failure
 	outer.AddErrback(func(got *reactor.Failure) (any, error) { f = got; return nil, nil })
-	if f == nil || !errors.Is(f, reactor.ErrCancelledError) {
+	if f == nil || !errors.Is(f, reactor.ErrCancelled) {
 		t.Errorf("outer = %v, want the second CancelledError", outer)
 	}
 }
@@ -190,6 +192,7 @@ func TestInlineCallbacks_CancelCancelsAwaited_D14(t *testing.T) {
 // A body suspended on a Deferred that never fires keeps its goroutine until
 // Abandon, which unwinds the body (its defers run) and frees the goroutine.
 func TestInlineCallbacks_AbandonFreesSuspendedBody(t *testing.T) {
+	owner := ownerReactor(t)
 	before := runtime.NumGoroutine()
 	never := reactor.NewDeferred(nil)
 	var unwound []string
@@ -204,15 +207,11 @@ func TestInlineCallbacks_AbandonFreesSuspendedBody(t *testing.T) {
 		unwound = append(unwound, "await returned")
 		return nil, nil
 	})
-	var mine *reactor.PendingInline
-	for _, p := range reactor.PendingInlineCallbacks() {
-		if p.Awaiting() == never {
-			mine = p
-		}
+	pending := tracking.Of(owner).Pending()
+	if len(pending) != 1 {
+		t.Fatalf("the reactor lists %d suspended bodies, want 1", len(pending))
 	}
-	if mine == nil {
-		t.Fatal("suspended body not listed by PendingInlineCallbacks")
-	}
+	mine := pending[0]
 	s := mine.String()
 	for _, want := range []string{"TestInlineCallbacks_AbandonFreesSuspendedBody", "inline_test.go", "awaiting <Deferred at"} {
 		if !strings.Contains(s, want) {
@@ -229,10 +228,8 @@ func TestInlineCallbacks_AbandonFreesSuspendedBody(t *testing.T) {
 		t.Errorf("abandoned body fired its Deferred: %v", outer)
 	}
 	_ = never.Callback("late") // ignored by the dead body
-	for _, p := range reactor.PendingInlineCallbacks() {
-		if p == mine {
-			t.Error("abandoned body still listed")
-		}
+	if n := len(tracking.Of(owner).Pending()); n != 0 {
+		t.Errorf("abandoned body still listed (%d listed)", n)
 	}
 	waitGoroutines(t, before)
 }
@@ -392,4 +389,16 @@ func BenchmarkCallbackChain_TenFired(b *testing.B) {
 			b.Fatal(d.Result())
 		}
 	}
+}
+
+// ownerReactor makes a reactor, not run, which owns what the Deferreds and
+// InlineCallbacks bodies of the test goroutine leave behind.
+func ownerReactor(t *testing.T) *reactor.Reactor {
+	t.Helper()
+	r, err := reactor.New(reactor.WithErrorObserver(func(reactor.ErrorEvent) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	return r
 }

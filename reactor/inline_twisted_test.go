@@ -16,6 +16,7 @@ import (
 // Deferred) on braid and on Twisted's @inlineCallbacks
 // (testdata/twisted_inline.py), and compares the traces.
 func TestInlineCallbacksAgainstTwisted(t *testing.T) {
+	ownUnhandled(t) // the programs leave failures behind on purpose
 	twistedtest.Require(t, twistedModule)
 	progs := randomPrograms(2000, 7, randomInlineProgram)
 	twistedtest.CompareTraces(t, progs, twistedtest.Traces(t, "testdata/twisted_inline.py", progs, twistedTimeout), inlineProgram.runOnBraid)
@@ -123,14 +124,13 @@ func icTag(err error) string {
 	switch {
 	case errors.As(err, &fz):
 		return fmt.Sprint(int(fz))
-	case errors.Is(err, ErrCancelledError):
+	case errors.Is(err, ErrCancelled):
 		return "cancel"
 	}
 	return "?" + err.Error()
 }
 
 func (p inlineProgram) runOnBraid() []string {
-	defer FlushUnhandledErrors()
 	r := &inlineRun{p: p}
 	for i := range r.es {
 		r.es[i] = NewDeferred(twistedCanceller(r.log, fmt.Sprintf("e%d", i), i, p.Cancellers[i]))
@@ -141,9 +141,7 @@ func (p inlineProgram) runOnBraid() []string {
 	for i, e := range r.es {
 		r.log("final e%d called=%v paused=%d result=%s", i, e.Called(), e.Paused(), icShow(e.Result()))
 	}
-	for _, pending := range PendingInlineCallbacks() {
-		pending.Abandon() // a body still suspended: Python leaves its generator to the collector
-	}
+	abandonSuspended() // a body still suspended: Python leaves its generator to the collector
 	return r.trace
 }
 

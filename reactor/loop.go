@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"weak"
+
+	"github.com/braid-go/braid/internal/tracking"
 )
 
 // Reactor ports Twisted's reactor: one goroutine runs every timed call, I/O
@@ -46,6 +49,10 @@ type Reactor struct {
 	triggerSeq uint64
 	observer   func(ErrorEvent)
 
+	// scope holds what this reactor tracks of Deferreds: the unhandled
+	// errors and suspended InlineCallbacks bodies its goroutine left.
+	scope *tracking.Scope
+
 	installSignals bool
 	signalStop     func()
 }
@@ -58,14 +65,30 @@ type Option func(*Reactor)
 // none: signal handling is process-wide, and tests run many reactors.
 func WithSignalHandlers() Option { return func(r *Reactor) { r.installSignals = true } }
 
-// WithErrorObserver sets the function that receives logged errors (see
-// SetErrorObserver).
+// WithErrorObserver sets the function that receives every error the reactor
+// logs (Twisted's log observers, per reactor): panics in timed calls,
+// triggers and I/O handlers, errors transports and protocols log through
+// LogError, and the unhandled errors of this reactor's Deferreds (Why is
+// "Unhandled error in Deferred"). It runs on the reactor goroutine. Without
+// one, errors go to log/slog at error level. trial installs one that fails
+// the test.
 func WithErrorObserver(f func(ErrorEvent)) Option { return func(r *Reactor) { r.observer = f } }
+
+// WithDebugging ports defer.setDebugging(True) and DelayedCall.debug for this
+// reactor alone: Deferreds made on its goroutine record where they were made
+// and first fired (an *AlreadyCalledError names both), and DelayedCall.String
+// names the line that scheduled the call. Each costs a stack capture, so
+// leave it off where speed matters.
+func WithDebugging() Option { return func(r *Reactor) { r.scope.Debugging = true } }
 
 // New returns a reactor that is not yet running. It fails only if the
 // kernel refuses an epoll set or an eventfd (for instance, out of
 // descriptors). Call Run to start it; a reactor that is never run, or only
 // crashed, should be released with Close.
+//
+// The reactor belongs to the goroutine that makes it and, once it runs, to
+// the one running it: Deferreds that fail unhandled on that goroutine are
+// this reactor's to report (see WithErrorObserver).
 func New(opts ...Option) (*Reactor, error) {
 	p, err := newPoller()
 	if err != nil {
@@ -77,13 +100,19 @@ func New(opts ...Option) (*Reactor, error) {
 		fds:     make(map[int]*fdEntry),
 		stopped: true,
 		events:  make(map[string]*systemEvent),
+		scope:   &tracking.Scope{},
 	}
 	r.unix0 = float64(r.base.UnixNano()) / 1e9
 	r.timers.now = r.now
 	r.timers.seconds = func(t int64) float64 { return r.unix0 + float64(t)/1e9 }
+	r.timers.callSites = &r.scope.CallSites
 	for _, o := range opts {
 		o(r)
 	}
+	if r.scope.Debugging {
+		r.scope.CallSites = true
+	}
+	r.register()
 	// The reactor's own triggers come first.
 	_, _ = r.AddSystemEventTrigger(During, "startup", r.reallyStartRunning)
 	_, _ = r.AddSystemEventTrigger(During, "shutdown", r.crashTrigger)
@@ -91,6 +120,35 @@ func New(opts ...Option) (*Reactor, error) {
 	// Backstop: a reactor dropped without Close still gives its fds back.
 	runtime.AddCleanup(r, func(p *poller) { p.close() }, p)
 	return r, nil
+}
+
+// register makes r the owner of what its goroutine's Deferreds leave
+// behind (see internal/tracking).
+func (r *Reactor) register() {
+	wr := weak.Make(r)
+	r.scope.Report = func(err error) {
+		if r := wr.Value(); r != nil {
+			r.reportCollected(err.(*Failure))
+			return
+		}
+		logUnhandled(err.(*Failure))
+	}
+	tracking.Register(r, r.scope)
+	runtime.AddCleanup(r, (*tracking.Scope).Release, r.scope)
+}
+
+// reportCollected hands the Failure of a Deferred of r's that the garbage
+// collector found unhandled to r's goroutine, which logs it (a cleanup runs
+// on a goroutine of its own); after Close, log/slog gets it.
+func (r *Reactor) reportCollected(f *Failure) {
+	r.threadMu.Lock()
+	closed := r.closed
+	r.threadMu.Unlock()
+	if closed {
+		logUnhandled(f)
+		return
+	}
+	r.CallFromThread(func() { r.LogError(f, whyUnhandled) })
 }
 
 func (r *Reactor) now() int64 { return int64(time.Since(r.base)) }
@@ -112,19 +170,11 @@ func (r *Reactor) Running() bool { return r.running }
 // pass goes on.
 func (r *Reactor) CallLater(delay time.Duration, f func()) *DelayedCall {
 	var site *[3]uintptr
-	if r.timers.callSites {
+	if *r.timers.callSites {
 		site = callSite()
 	}
 	return r.timers.schedule(delay, f, site)
 }
-
-// SetCallSites turns on or off recording, for each later CallLater, of the
-// line that called it, which DelayedCall.String then names: Twisted's
-// DelayedCall.debug, for this reactor only. trial turns it on for the
-// reactors it makes, so that its dirty-reactor report points at the code
-// that left a call pending. Off by default: the stack walk costs more than
-// the rest of CallLater.
-func (r *Reactor) SetCallSites(on bool) { r.timers.callSites = on }
 
 // GetDelayedCalls ports getDelayedCalls: the pending calls, in no
 // particular order. Calls that have run or were cancelled are not included.
@@ -167,8 +217,8 @@ func (r *Reactor) CallWhenRunning(f func()) {
 // Run ports run(): it fires the startup event, then loops until Stop (or
 // Crash). It returns ErrReactorAlreadyRunning inside Run and
 // ErrReactorNotRestartable after a Stop. When Run returns after Stop,
-// unhandled errors still held by Deferreds are logged (D-15) and the
-// reactor's epoll and eventfd are released.
+// the unhandled errors still held by this reactor's Deferreds are logged
+// (D-15) and the reactor's epoll and eventfd are released.
 func (r *Reactor) Run() error {
 	if r.started {
 		return ErrReactorAlreadyRunning
@@ -181,12 +231,10 @@ func (r *Reactor) Run() error {
 	}
 	r.started = true
 	r.stopped = false
+	r.scope.Running()
 	r.FireSystemEvent("startup")
 	r.mainLoop()
 	if r.startedBefore {
-		for _, f := range FlushUnhandledErrors() {
-			r.LogError(f, "Unhandled error in Deferred")
-		}
 		r.release()
 	}
 	return nil
@@ -251,9 +299,10 @@ func (r *Reactor) Iterate(delay time.Duration) {
 	r.doIteration(max(delay, 0))
 }
 
-// Close releases the reactor's epoll set and eventfd. Run does this itself
-// when it returns after Stop; call Close for a reactor that was never run or
-// only crashed. Registered descriptors are not closed. Close is idempotent.
+// Close releases the reactor's epoll set and eventfd and logs the unhandled
+// errors its Deferreds still hold (D-15). Run does this itself when it
+// returns after Stop; call Close for a reactor that was never run or only
+// crashed. Registered descriptors are not closed. Close is idempotent.
 func (r *Reactor) Close() error {
 	if r.started {
 		return ErrReactorAlreadyRunning
@@ -263,6 +312,8 @@ func (r *Reactor) Close() error {
 }
 
 func (r *Reactor) release() {
+	r.reportUnhandled()
+	r.scope.Release()
 	r.threadMu.Lock()
 	defer r.threadMu.Unlock()
 	if r.closed {
@@ -290,6 +341,7 @@ func (r *Reactor) ensurePoller() error {
 	}
 	r.poller = p
 	r.closed = false
+	tracking.Register(r, r.scope)
 	r.fds = make(map[int]*fdEntry)
 	runtime.AddCleanup(r, func(p *poller) { p.close() }, p)
 	if len(r.threadCalls) > 0 {
@@ -330,7 +382,7 @@ func (r *Reactor) runUntilCurrent() {
 func (r *Reactor) runDue(now int64) (panicked bool) {
 	defer func() {
 		if v := recover(); v != nil {
-			r.LogError(failureFromPanic(v), "timed call")
+			r.LogError(FailureFromPanic(v), "timed call")
 			panicked = true
 		}
 	}()

@@ -337,7 +337,7 @@ func (r *Reactor) dispatch(e *fdEntry, events uint32) {
 func (r *Reactor) doReadOrWrite(e *fdEntry, events uint32) (lost Selectable, inRead bool, why error) {
 	defer func() {
 		if v := recover(); v != nil {
-			f := failureFromPanic(v)
+			f := FailureFromPanic(v)
 			r.LogError(f, "I/O handler")
 			why = f
 		}

@@ -85,7 +85,7 @@ func TestReactor_SystemEventTriggers_R12(t *testing.T) {
 	if err := r.RemoveSystemEventTrigger(removed); !errors.Is(err, ErrUnknownTrigger) {
 		t.Errorf("second remove: err = %v, want ErrUnknownTrigger", err)
 	}
-	if err := r.RemoveSystemEventTrigger(TriggerID{}); !errors.Is(err, ErrUnknownTrigger) {
+	if err := r.RemoveSystemEventTrigger(0); !errors.Is(err, ErrUnknownTrigger) {
 		t.Errorf("zero TriggerID: err = %v, want ErrUnknownTrigger", err)
 	}
 	r.FireSystemEvent("custom")
@@ -348,19 +348,18 @@ func TestReactor_UsableAfterRunReleasedPoller(t *testing.T) {
 	}
 }
 
-// SetErrorObserver swaps the observer and returns the previous one; nil
-// restores the default, which writes to log/slog.
-func TestReactor_SetErrorObserver(t *testing.T) {
-	r, log := newReactor(t)
+// LogError hands errors to the observer WithErrorObserver set (a nil
+// Failure is ignored); without one, they go to log/slog.
+func TestReactor_ErrorObserver(t *testing.T) {
 	var mine []string
-	prev := r.SetErrorObserver(func(e ErrorEvent) { mine = append(mine, e.Why+": "+e.Failure.ErrorMessage()) })
+	r, err := New(WithErrorObserver(func(e ErrorEvent) { mine = append(mine, e.Why+": "+e.Failure.ErrorMessage()) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
 	r.LogError(NewFailure(errors.New("to mine")), "test")
 	r.LogError(nil, "nil failure is ignored")
-	prev(ErrorEvent{Failure: NewFailure(errors.New("to the first")), Why: "direct"})
 	if diff := cmp.Diff([]string{"test: to mine"}, mine); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]string{"direct"}, log.whys()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 
@@ -368,7 +367,11 @@ func TestReactor_SetErrorObserver(t *testing.T) {
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
 	defer slog.SetDefault(old)
-	r.SetErrorObserver(nil)
+	r, err = New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
 	r.LogError(NewFailure(errors.New("to slog")), "default observer")
 	if out := buf.String(); !strings.Contains(out, "default observer") || !strings.Contains(out, "to slog") {
 		t.Errorf("slog got %q", out)

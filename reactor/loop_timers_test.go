@@ -55,10 +55,10 @@ func TestReactor_CallLaterDueTime_R02(t *testing.T) {
 	_ = c.Cancel()
 }
 
-// TR-06: DelayedCall.String names the function; with SetCallSites (which
-// trial turns on) also the line that scheduled the call, the first one
-// outside this package for a call DeferLater makes.
-func TestReactor_SetCallSitesNamesTheLine_TR06(t *testing.T) {
+// TR-06: DelayedCall.String names the function; when the reactor records
+// call sites (trial's do, and WithDebugging) also the line that scheduled
+// the call, the first one outside this package for a call DeferLater makes.
+func TestReactor_CallSitesNameTheLine_TR06(t *testing.T) {
 	r, _ := newReactor(t)
 	cases := []struct {
 		name  string
@@ -75,7 +75,7 @@ func TestReactor_SetCallSitesNamesTheLine_TR06(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r.SetCallSites(c.sites)
+			r.scope.CallSites = c.sites
 			call := c.make()
 			defer func() { _ = call.Cancel() }()
 			s := call.String()
@@ -91,6 +91,20 @@ func TestReactor_SetCallSitesNamesTheLine_TR06(t *testing.T) {
 
 // R-03 and R-04 (E-01): calls made while a pass runs due calls - directly, or
 // from a Deferred callback a timed call fired - run in the next pass.
+// WithDebugging records call sites too.
+func TestReactor_WithDebuggingRecordsCallSites(t *testing.T) {
+	r, err := New(WithDebugging())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	call := r.CallLater(time.Hour, clockTestTarget)
+	defer call.Cancel()
+	if s := call.String(); !strings.Contains(s, "loop_timers_test.go:") {
+		t.Errorf("String() = %q does not name the scheduling line", s)
+	}
+}
+
 func TestReactor_PassOrder_E01_R03_R04(t *testing.T) {
 	r, _ := newReactor(t)
 	var ev events
@@ -191,7 +205,7 @@ func TestReactor_PanicInTimedCallLoggedPassContinues_R06(t *testing.T) {
 	if diff := cmp.Diff([]string{"timed call"}, log.whys()); diff != "" {
 		t.Fatalf("logged (-want +got):\n%s", diff)
 	}
-	if p, ok := As[*PanicError](log.evs[0].Failure); !ok || fmt.Sprint(p.Value) != "boom" {
+	if p, ok := errors.AsType[*PanicError](log.evs[0].Failure); !ok || fmt.Sprint(p.Value) != "boom" {
 		t.Errorf("logged failure = %v, want the panic value", log.evs[0].Failure)
 	}
 }
@@ -208,9 +222,9 @@ func TestDelayedCall_CancelResetDelayErrors_R07(t *testing.T) {
 		switch {
 		case err == nil:
 			return "nil"
-		case errors.Is(err, ErrAlreadyCalled):
+		case errors.Is(err, ErrDelayedCallAlreadyCalled):
 			return "AlreadyCalled"
-		case errors.Is(err, ErrAlreadyCancelled):
+		case errors.Is(err, ErrDelayedCallAlreadyCancelled):
 			return "AlreadyCancelled"
 		}
 		return err.Error()
@@ -237,11 +251,11 @@ func TestDelayedCall_CancelResetDelayErrors_R07(t *testing.T) {
 			self.Called(), self.Cancelled(), c.Called(), c.Cancelled())
 	}
 	// Twisted's AlreadyCalled and AlreadyCancelled messages, Go-cased.
-	if got := ErrAlreadyCancelled.Error(); got != "tried to cancel an already-cancelled event" {
-		t.Errorf("ErrAlreadyCancelled = %q", got)
+	if got := ErrDelayedCallAlreadyCancelled.Error(); got != "tried to cancel an already-cancelled event" {
+		t.Errorf("ErrDelayedCallAlreadyCancelled = %q", got)
 	}
-	if got := ErrAlreadyCalled.Error(); got != "tried to cancel an already-called event" {
-		t.Errorf("ErrAlreadyCalled = %q", got)
+	if got := ErrDelayedCallAlreadyCalled.Error(); got != "tried to cancel an already-called event" {
+		t.Errorf("ErrDelayedCallAlreadyCalled = %q", got)
 	}
 }
 

@@ -20,7 +20,7 @@ var (
 )
 
 // LoopingCall ports twisted.internet.task.LoopingCall (TR-12): it calls f
-// every interval on a Scheduler (a *Reactor, or a *Clock in tests).
+// every interval on a [Time] (a *Reactor, or a *Clock in tests).
 //
 // Calls are aligned to start + k·interval. When the scheduler falls behind,
 // missed intervals are skipped, not replayed: one late call, then the next
@@ -34,7 +34,7 @@ var (
 // Like everything scheduled on a reactor, a LoopingCall belongs to the
 // reactor goroutine.
 type LoopingCall struct {
-	s Scheduler
+	s Time
 	f func() (any, error)
 
 	interval time.Duration
@@ -47,7 +47,7 @@ type LoopingCall struct {
 
 // NewLoopingCall returns a LoopingCall that will call f on s once started.
 // Twisted's LoopingCall(f, *args) with its clock attribute set to s.
-func NewLoopingCall(s Scheduler, f func() (any, error)) *LoopingCall {
+func NewLoopingCall(s Time, f func() (any, error)) *LoopingCall {
 	return &LoopingCall{s: s, f: f}
 }
 
@@ -177,7 +177,7 @@ func (lc *LoopingCall) scheduleFrom(when int64) {
 }
 
 // now reads the scheduler's clock in nanoseconds: exactly for a Reactor or
-// a Clock, from Seconds for any other Scheduler.
+// a Clock, from Seconds for any other Time.
 func (lc *LoopingCall) now() int64 {
 	switch s := lc.s.(type) {
 	case *Reactor:

@@ -42,7 +42,7 @@ type timerQueue struct {
 
 	pendingAdds []*DelayedCall
 	deferAdds   bool        // owner is running due calls: new ones wait (Reactor only)
-	callSites   bool        // record where each call was scheduled (SetCallSites)
+	callSites   *bool       // record where each call was scheduled; never nil once in use
 	seq         int64       // the last seq given
 	clock       *clockOrder // a Clock's: Twisted's list order; nil on a Reactor
 	now         func() int64

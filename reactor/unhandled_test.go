@@ -3,26 +3,27 @@ package reactor
 import (
 	"errors"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// unhandledMessages flushes the unhandled errors and returns their messages.
-func unhandledMessages() []string {
+// messages returns the Failures' messages.
+func messages(fs []*Failure) []string {
 	var out []string
-	for _, f := range FlushUnhandledErrors() {
+	for _, f := range fs {
 		out = append(out, f.ErrorMessage())
 	}
 	return out
 }
 
-// D-15: a chain resting on a Failure is tracked; FlushUnhandledErrors
-// reports each once; handing the Failure on, or handling it, forgets it.
+// D-15: a chain resting on a Failure is tracked by the reactor of the
+// goroutine; a flush reports each once; handing the Failure on, or handling
+// it, forgets it.
 func TestDeferred_UnhandledErrorsFlushedDeterministically_D15(t *testing.T) {
-	FlushUnhandledErrors()
+	flush := ownUnhandled(t)
+	unhandledMessages := func() []string { return messages(flush()) }
 	failed := Fail(errors.New("left failing"))
 	if diff := cmp.Diff([]string{"left failing"}, unhandledMessages()); diff != "" {
 		t.Errorf("first flush (-want +got):\n%s", diff)
@@ -87,36 +88,42 @@ func TestReactor_LogsUnhandledErrorsAtShutdown_D15(t *testing.T) {
 }
 
 // D-15: a Deferred garbage-collected while holding an unhandled Failure is
-// reported to the unhandled-error observer (the GC backstop).
+// reported to its reactor's error observer, on the reactor goroutine (the GC
+// backstop).
 func TestDeferred_CollectedUnhandledErrorObserved_D15(t *testing.T) {
-	FlushUnhandledErrors()
 	marker := errors.New("collected while failing")
-	var mu sync.Mutex
 	var seen []*Failure
-	restore := SetUnhandledErrorObserver(func(f *Failure) {
-		mu.Lock()
-		defer mu.Unlock()
-		if errors.Is(f, marker) {
-			seen = append(seen, f)
+	var r *Reactor
+	r, err := New(WithErrorObserver(func(e ErrorEvent) {
+		if errors.Is(e.Failure, marker) && e.Why == whyUnhandled {
+			seen = append(seen, e.Failure)
+			_ = r.Stop()
 		}
-	})
-	defer restore()
-	func() { _ = Fail(marker) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		runtime.GC()
-		mu.Lock()
-		n := len(seen)
-		mu.Unlock()
-		if n == 1 {
-			break
-		}
-		if n > 1 || time.Now().After(deadline) {
-			t.Fatalf("observer saw the collected Deferred's failure %d times, want once", n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	}))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := unhandledMessages(); len(got) != 0 {
-		t.Errorf("still tracked after collection: %v", got)
+	t.Cleanup(func() { _ = r.Close() })
+	func() { _ = Fail(marker) }()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				runtime.GC()
+			}
+		}
+	}()
+	run(t, r, 10*time.Second)
+	if len(seen) != 1 {
+		t.Fatalf("observer saw the collected Deferred's failure %d times, want once", len(seen))
+	}
+	if got := r.flushUnhandled(); len(got) != 0 {
+		t.Errorf("still tracked after collection: %v", messages(got))
 	}
 }

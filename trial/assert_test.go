@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
 )
@@ -49,7 +50,7 @@ func TestFailureResultOf(t *testing.T) {
 		fatal []string
 	}{
 		{"any failure", func() *reactor.Deferred { return reactor.Fail(errBoom) }, nil, nil},
-		{"expected kind", func() *reactor.Deferred { return reactor.Fail(errBoom) }, []error{reactor.ErrCancelledError, errBoom}, nil},
+		{"expected kind", func() *reactor.Deferred { return reactor.Fail(errBoom) }, []error{reactor.ErrCancelled, errBoom}, nil},
 		{"expected type", func() *reactor.Deferred {
 			return reactor.Fail(&reactor.FirstError{Sub: reactor.NewFailure(errBoom), Index: 1})
 		}, []error{trial.OfType[*reactor.FirstError]()}, nil},
@@ -57,7 +58,7 @@ func TestFailureResultOf(t *testing.T) {
 			[]string{"failure result expected on <Deferred at", "found no result instead"}},
 		{"success", func() *reactor.Deferred { return reactor.Succeed(42) }, nil,
 			[]string{"found success result (42) instead"}},
-		{"other kind", func() *reactor.Deferred { return reactor.Fail(errBoom) }, []error{reactor.ErrCancelledError, trial.OfType[*reactor.FirstError]()},
+		{"other kind", func() *reactor.Deferred { return reactor.Fail(errBoom) }, []error{reactor.ErrCancelled, trial.OfType[*reactor.FirstError]()},
 			[]string{`failure of type ("deferred was cancelled" or error of type *reactor.FirstError) expected`, "found type *errors.errorString instead", "boom"}},
 	}
 	for _, c := range cases {
@@ -79,7 +80,7 @@ func TestFailureResultOf(t *testing.T) {
 // The helpers take the result, as trial's do: the Deferred is left with nil,
 // so a failure taken is not reported unhandled.
 func TestResultHelpersConsumeTheResult(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		d := reactor.Fail(errBoom)
 		trial.FailureResultOf(t, d, errBoom)
 		if d.Result() != nil {
@@ -114,7 +115,7 @@ func TestAssertNoResult(t *testing.T) {
 
 	// A failure found is consumed: only the assertion is reported.
 	ft = inner(t, func(ft *fakeT) {
-		trial.RunSync(ft, func(*reactor.Reactor) { trial.AssertNoResult(ft, reactor.Fail(errBoom)) })
+		trial.RunSync(ft, func(*braid.Reactor) { trial.AssertNoResult(ft, reactor.Fail(errBoom)) })
 	})
 	wantFailure(t, ft, 1, "no result expected", "found <Failure *errors.errorString: boom> instead")
 }
@@ -122,8 +123,8 @@ func TestAssertNoResult(t *testing.T) {
 // TR-05: assertFailure turns the expected failure into a success with the
 // error, and anything else into a FailTest.
 func TestAssertFailure_TR05(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
-		got := trial.SuccessResultOf(t, trial.AssertFailure(reactor.Fail(errBoom), reactor.ErrCancelledError, errBoom))
+	trial.RunSync(t, func(*braid.Reactor) {
+		got := trial.SuccessResultOf(t, trial.AssertFailure(reactor.Fail(errBoom), reactor.ErrCancelled, errBoom))
 		if got != errBoom {
 			t.Errorf("AssertFailure succeeded with %v, want the error value", got)
 		}
@@ -133,7 +134,7 @@ func TestAssertFailure_TR05(t *testing.T) {
 			t.Errorf("message %q", f.ErrorMessage())
 		}
 
-		f = trial.FailureResultOf(t, trial.AssertFailure(reactor.Fail(errBoom), reactor.ErrCancelledError), trial.OfType[*trial.FailTest]())
+		f = trial.FailureResultOf(t, trial.AssertFailure(reactor.Fail(errBoom), reactor.ErrCancelled), trial.OfType[*trial.FailTest]())
 		for _, want := range []string{`expected: ("deferred was cancelled")`, "got:", "boom"} {
 			if !strings.Contains(f.ErrorMessage(), want) {
 				t.Errorf("message %q lacks %q", f.ErrorMessage(), want)
@@ -142,7 +143,7 @@ func TestAssertFailure_TR05(t *testing.T) {
 	})
 	// Returned from a test, the FailTest fails it with its message.
 	ft := inner(t, func(ft *fakeT) {
-		trial.Run(ft, func(*reactor.Reactor) *reactor.Deferred {
+		trial.Run(ft, func(*braid.Reactor) *reactor.Deferred {
 			return trial.AssertFailure(reactor.Succeed("fine"), errBoom)
 		})
 	})

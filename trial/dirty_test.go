@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
@@ -20,14 +21,16 @@ import (
 // A listening port and a connected socket left open are named by address,
 // removed and closed.
 func TestRun_DirtySocketsReportedAndClosed_TR08(t *testing.T) {
-	// The first listen opens protocol's process-wide reserve descriptor
+	// The first listen opens the TCP code's process-wide reserve descriptor
 	// (for EMFILE): count from the second run.
 	leaveSockets(t)
 	before := openFDs(t)
 	port, addr, ft := leaveSockets(t)
 	wantFailure(t, ft, 1, "Selectables (removed, ConnectionLost):", "TCP port "+addr, "TCP connection", "-> "+addr)
-	if port.Fileno() != -1 {
-		t.Errorf("the left port still has fd %d", port.Fileno())
+	if sel, ok := port.(reactor.Selectable); !ok {
+		t.Errorf("the port %T is not a descriptor", port)
+	} else if fd := sel.Fileno(); fd != -1 {
+		t.Errorf("the left port still has fd %d", fd)
 	}
 	// Nothing listens there any more.
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
@@ -41,13 +44,13 @@ func TestRun_DirtySocketsReportedAndClosed_TR08(t *testing.T) {
 
 // leaveSockets runs an inner test that ends connected to its own listening
 // port, leaving both behind.
-func leaveSockets(t *testing.T) (port *protocol.Port, addr string, ft *fakeT) {
+func leaveSockets(t *testing.T) (port protocol.ListeningPort, addr string, ft *fakeT) {
 	ft = inner(t, func(ft *fakeT) {
-		trial.Run(ft, func(r *reactor.Reactor) *reactor.Deferred {
+		trial.Run(ft, func(r *braid.Reactor) *reactor.Deferred {
 			var err error
-			port, err = protocol.ListenTCP(r, 0, protocol.FactoryFor(func() protocol.Protocol {
+			port, err = r.ListenTCP(0, protocol.FactoryFor(func() protocol.Protocol {
 				return &protocol.BaseProtocol{}
-			}), 0, "127.0.0.1")
+			}), protocol.ListenTCPOptions{Interface: "127.0.0.1"})
 			if err != nil {
 				ft.Fatalf("listen: %v", err)
 			}
@@ -56,7 +59,7 @@ func leaveSockets(t *testing.T) (port *protocol.Port, addr string, ft *fakeT) {
 			host, p := splitHostPort(t, addr)
 			// The test ends once connected, leaving the connection and the
 			// port behind.
-			return cc.ConnectTCP(host, p, time.Second)
+			return cc.ConnectTCP(host, p, protocol.ConnectTCPOptions{Timeout: time.Second})
 		})
 	})
 	return port, addr, ft
@@ -92,8 +95,8 @@ func TestRun_DirtyChildKilledAndReaped_W04(t *testing.T) {
 			var pid int
 			var grandchild int
 			ft := inner(t, func(ft *fakeT) {
-				trial.Run(ft, func(r *reactor.Reactor) *reactor.Deferred {
-					p, err := protocol.SpawnProcess(r, nil, c.argv[0], c.argv, c.opts)
+				trial.Run(ft, func(r *braid.Reactor) *reactor.Deferred {
+					p, err := r.SpawnProcess(nil, c.argv[0], c.argv, c.opts)
 					if err != nil {
 						ft.Fatalf("spawn: %v", err)
 					}
@@ -157,10 +160,10 @@ func childOf(pid int) int {
 // A child that ended during the test is not reported.
 func TestRun_EndedChildIsClean(t *testing.T) {
 	ft := inner(t, func(ft *fakeT) {
-		trial.Run(ft, func(r *reactor.Reactor) *reactor.Deferred {
+		trial.Run(ft, func(r *braid.Reactor) *reactor.Deferred {
 			ended := reactor.NewDeferred(nil)
 			proto := &endNotifier{ended: ended}
-			if _, err := protocol.SpawnProcess(r, proto, "true", []string{"true"}, protocol.SpawnOptions{}); err != nil {
+			if _, err := r.SpawnProcess(proto, "true", []string{"true"}, protocol.SpawnOptions{}); err != nil {
 				ft.Fatalf("spawn: %v", err)
 			}
 			return ended

@@ -12,14 +12,16 @@
 // test leaves running are killed and reaped, not leaked (W-04); descriptors
 // left registered are told ConnectionLost so they close; unhandled errors
 // in Deferreds are reported at the end of the test that left them, not when
-// the garbage collector gets to them (D-15); and cleanups have a timeout
-// too. PORTING.md, at the root of the module, maps trial idioms to this
-// package.
+// the garbage collector gets to them (D-15); cleanups have a timeout too;
+// and tests marked t.Parallel run in parallel, each with its own reactor
+// and its own reports (see Run). PORTING.md, at the root of the module,
+// maps trial idioms to this package; docs/SEMANTICS.md explains the rule
+// ids.
 //
 // A test function looks like this:
 //
 //	func TestEcho(t *testing.T) {
-//		trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+//		trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
 //			d := startSomething(r)
 //			d.AddCallback(func(v any) (any, error) {
 //				if v != "expected" {

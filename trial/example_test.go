@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
 )
@@ -29,7 +30,7 @@ func (t *exampleT) Fatalf(format string, args ...any) { t.Errorf(format, args...
 // *testing.T of func TestPing(t *testing.T).
 func ExampleRun() {
 	t := &exampleT{}
-	trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
 		d := reactor.DeferLater(r, 10*time.Millisecond, func() (any, error) { return "pong", nil })
 		return d.AddCallback(func(v any) (any, error) {
 			if v != "pong" {
@@ -47,7 +48,7 @@ func ExampleRun() {
 func ExampleRunSync() {
 	t := &exampleT{}
 	var left *reactor.DelayedCall
-	trial.RunSync(t, func(r *reactor.Reactor) {
+	trial.RunSync(t, func(r *braid.Reactor) {
 		left = r.CallLater(time.Minute, func() {})
 	})
 	fmt.Println("cancelled:", left.Cancelled())

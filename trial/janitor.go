@@ -78,11 +78,9 @@ func (ru *testRun) finish() {
 // abandonInline unwinds the bodies the test left suspended first, so their
 // deferred functions can still tidy up.
 func (ru *testRun) abandonInline(dirty *DirtyReactorAggregateError) {
-	for _, p := range reactor.PendingInlineCallbacks() {
-		if !ru.inlineBefore[p] {
-			dirty.InlineCallbacks = append(dirty.InlineCallbacks, p.String())
-			p.Abandon()
-		}
+	for _, p := range ru.scope.Pending() {
+		dirty.InlineCallbacks = append(dirty.InlineCallbacks, p.String())
+		p.Abandon()
 	}
 }
 
@@ -122,13 +120,9 @@ func (ru *testRun) removeDescriptors() {
 	}
 }
 
-// close reports what was found, releases the process-wide hooks and closes
-// the reactor, so no epoll set or eventfd outlives the test.
+// close reports what was found and closes the reactor, so no epoll set or
+// eventfd outlives the test.
 func (ru *testRun) close(dirty *DirtyReactorAggregateError) {
-	active.mu.Lock()
-	active.run = nil
-	active.mu.Unlock()
-	ru.restoreGC()
 	ru.reportLogged()
 	if !dirty.Empty() {
 		ru.t.Errorf("trial: %v", dirty)
@@ -162,7 +156,7 @@ func describeSelectable(s reactor.Selectable) string {
 func (ru *testRun) connectionLost(s reactor.Selectable) {
 	defer func() {
 		if v := recover(); v != nil {
-			ru.r.LogError(reactor.NewFailure(&reactor.PanicError{Value: v}), "connectionLost during trial cleanup")
+			ru.r.LogError(reactor.FailureFromPanic(v), "connectionLost during trial cleanup")
 		}
 	}()
 	s.ConnectionLost(reactor.NewFailure(reactor.ErrConnectionLost))

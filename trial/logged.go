@@ -10,9 +10,10 @@ import (
 )
 
 // Logged errors (TR-07). During Run, everything the reactor logs (panics in
-// timed calls and protocol methods, errors transports log) and every
-// unhandled error in a Deferred is kept; at the end of the test each one
-// still kept fails it. FlushLoggedErrors takes the expected ones out first.
+// timed calls and protocol methods, errors transports log, Deferreds
+// collected with an unhandled error) and every unhandled error in the
+// test's Deferreds is kept; at the end of the test each one still kept
+// fails it. FlushLoggedErrors takes the expected ones out first.
 
 // whyUnhandled is the ErrorEvent.Why of an unhandled error in a Deferred,
 // as Twisted logs it.
@@ -25,10 +26,13 @@ func (ru *testRun) observe(ev reactor.ErrorEvent) {
 	ru.mu.Unlock()
 }
 
-// observeCollected receives Failures of Deferreds garbage-collected with an
-// unhandled error while the test runs. It runs on a runtime goroutine.
-func (ru *testRun) observeCollected(f *reactor.Failure) {
-	ru.observe(reactor.ErrorEvent{Failure: f, Why: whyUnhandled})
+// flushUnhandled takes the test's Deferreds' unhandled Failures that match.
+func (ru *testRun) flushUnhandled(match func(*reactor.Failure) bool) []*reactor.Failure {
+	var out []*reactor.Failure
+	for _, err := range ru.scope.Flush(func(err error) bool { return match(err.(*reactor.Failure)) }) {
+		out = append(out, err.(*reactor.Failure))
+	}
+	return out
 }
 
 // FlushLoggedErrors ports flushLoggedErrors (TR-07): it removes from the
@@ -60,13 +64,13 @@ func FlushLoggedErrors(t TB, kinds ...error) []*reactor.Failure {
 	clear(ru.logged[len(kept):])
 	ru.logged = kept
 	ru.mu.Unlock()
-	return append(out, reactor.FlushUnhandledErrorsMatching(match)...)
+	return append(out, ru.flushUnhandled(match)...)
 }
 
 // reportLogged fails the test with every error still recorded, after
 // collecting the unhandled errors Deferreds still hold (D-15).
 func (ru *testRun) reportLogged() {
-	for _, f := range reactor.FlushUnhandledErrors() {
+	for _, f := range ru.flushUnhandled(func(*reactor.Failure) bool { return true }) {
 		ru.observe(reactor.ErrorEvent{Failure: f, Why: whyUnhandled})
 	}
 	ru.mu.Lock()
@@ -111,7 +115,7 @@ type typeKind[T error] struct{}
 func (typeKind[T]) Error() string { return "error of type " + reflect.TypeFor[T]().String() }
 
 func (typeKind[T]) matchFailure(f *reactor.Failure) bool {
-	_, ok := reactor.As[T](f)
+	_, ok := errors.AsType[T](f)
 	return ok
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
 )
@@ -31,7 +32,7 @@ func (c *cancelFixture) canceller(*reactor.Deferred) { c.cancellerCalls++ }
 // fixture's tearDown check as a cleanup.
 func runCancel(t *testing.T, body func(c *cancelFixture)) {
 	t.Helper()
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		c := &cancelFixture{}
 		trial.AddCleanup(t, func() *reactor.Deferred {
 			if c.cancellerCalls > 1 {
@@ -43,8 +44,14 @@ func runCancel(t *testing.T, body func(c *cancelFixture)) {
 	})
 }
 
+// isAlreadyCalled reports whether err is defer.AlreadyCalledError.
+func isAlreadyCalled(err error) bool {
+	_, ok := errors.AsType[*reactor.AlreadyCalledError](err)
+	return ok
+}
+
 func isCancelled(f *reactor.Failure) bool {
-	return f != nil && errors.Is(f, reactor.ErrCancelledError)
+	return f != nil && errors.Is(f, reactor.ErrCancelled)
 }
 
 // test_defer.DeferredCancellerTests.test_noCanceller (D-13).
@@ -78,10 +85,10 @@ func TestPort_OneLateFireSwallowedAfterCancel_D13(t *testing.T) {
 				if err != nil {
 					t.Errorf("first late %s: %v, want it swallowed", late, err)
 				}
-				if err := d.Callback(nil); !errors.Is(err, reactor.ErrAlreadyCalledError) {
+				if err := d.Callback(nil); !isAlreadyCalled(err) {
 					t.Errorf("second Callback: %v, want AlreadyCalledError", err)
 				}
-				if err := d.Errback(errors.New("x")); !errors.Is(err, reactor.ErrAlreadyCalledError) {
+				if err := d.Errback(errors.New("x")); !isAlreadyCalled(err) {
 					t.Errorf("Errback: %v, want AlreadyCalledError", err)
 				}
 			})
@@ -134,10 +141,10 @@ func TestPort_CancellerCalledOnce_D13(t *testing.T) {
 		if c.errbackResult != first || c.cancellerCalls != 1 {
 			t.Errorf("after a second Cancel: result %v, canceller calls %d", c.errbackResult, c.cancellerCalls)
 		}
-		if err := d.Callback(nil); !errors.Is(err, reactor.ErrAlreadyCalledError) {
+		if err := d.Callback(nil); !isAlreadyCalled(err) {
 			t.Errorf("Callback after Cancel with a canceller: %v, want AlreadyCalledError", err)
 		}
-		if err := d.Errback(errors.New("x")); !errors.Is(err, reactor.ErrAlreadyCalledError) {
+		if err := d.Errback(errors.New("x")); !isAlreadyCalled(err) {
 			t.Errorf("Errback after Cancel with a canceller: %v, want AlreadyCalledError", err)
 		}
 	})
@@ -198,7 +205,7 @@ func TestPort_CancellerThatFires_D13(t *testing.T) {
 		})
 		d.AddCallbacks(c.callback, c.errback)
 		d.Cancel()
-		if _, ok := reactor.As[*genericError](c.errbackResult); c.cancellerCalls != 1 || !ok {
+		if _, ok := errors.AsType[*genericError](c.errbackResult); c.cancellerCalls != 1 || !ok {
 			t.Errorf("errback got %v, want the canceller's GenericError", c.errbackResult)
 		}
 	})
@@ -235,7 +242,7 @@ func TestPort_CancelNestedDeferred_D14(t *testing.T) {
 // failure is logged as an unhandled error; flushLoggedErrors takes it.
 // Twisted needs `del d; gc.collect()` first; braid reports it at once.
 func TestPort_UnhandledErrorLogged_D15(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		d := reactor.NewDeferred(nil)
 		d.AddCallback(func(any) (any, error) {
 			var zero int
@@ -253,7 +260,7 @@ func TestPort_UnhandledErrorLogged_D15(t *testing.T) {
 // test_errorClearedByChaining: a failure handed on to a waiting Deferred,
 // or handled, is not reported as unhandled by the inner Deferred.
 func TestPort_ChainedErrorNotLogged_D15(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		boom := errors.New("zoop")
 		d := reactor.NewDeferred(nil)
 		_ = d.Callback(nil)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
 )
@@ -49,7 +50,7 @@ func wantTrace(t *testing.T, want, got any) {
 
 // test_defer.DeferredTests.testCallbackWithoutArgs and testTwoCallbacks.
 func TestPort_TwoCallbacks(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		var first, second []any
 		var errs []*reactor.Failure
 		d := reactor.NewDeferred(nil)
@@ -68,7 +69,7 @@ func TestPort_TwoCallbacks(t *testing.T) {
 // test_defer.DeferredTests.test_addCallbacksNoneErrback: a nil errback in
 // AddCallbacks passes the failure through.
 func TestPort_AddCallbacksNilErrbackPassesThrough(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		oops := &genericError{"oopsie"}
 		var called []any
 		var errs []*reactor.Failure
@@ -87,7 +88,7 @@ func TestPort_AddCallbacksNilErrbackPassesThrough(t *testing.T) {
 
 // test_defer.DeferredTests.testImmediateSuccess and testImmediateFailure.
 func TestPort_ImmediateSuccessAndFailure(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		var got []any
 		reactor.Succeed("success").AddCallback(record(&got))
 		wantTrace(t, []any{"success"}, got)
@@ -101,7 +102,7 @@ func TestPort_ImmediateSuccessAndFailure(t *testing.T) {
 
 // test_defer.DeferredTests.testPausedFailure and testUnpauseBeforeCallback.
 func TestPort_PausedFailure_D08(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		var errs []*reactor.Failure
 		d := reactor.Fail(&genericError{"fail"})
 		d.Pause()
@@ -129,7 +130,7 @@ func TestPort_PausedFailure_D08(t *testing.T) {
 // test_defer.DeferredTests.testCallbackErrors: raising in a callback, or
 // returning a Failure, switches to the errback path (D-05).
 func TestPort_CallbackErrors_D05(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		var errs []*reactor.Failure
 		d := reactor.NewDeferred(nil)
 		d.AddCallback(func(any) (any, error) {
@@ -140,7 +141,7 @@ func TestPort_CallbackErrors_D05(t *testing.T) {
 		if len(errs) != 1 {
 			t.Fatalf("errbacks: %v", errs)
 		}
-		if re, ok := reactor.As[runtime.Error](errs[0]); !ok || re.Error() != "runtime error: integer divide by zero" {
+		if re, ok := errors.AsType[runtime.Error](errs[0]); !ok || re.Error() != "runtime error: integer divide by zero" {
 			t.Errorf("failure %v, want the divide-by-zero runtime error", errs[0])
 		}
 
@@ -158,7 +159,7 @@ func TestPort_CallbackErrors_D05(t *testing.T) {
 // test_defer.DeferredTests.testReturnDeferred: a callback returning a paused
 // Deferred holds the outer chain until it is unpaused (D-09).
 func TestPort_ReturnPausedDeferred_D09(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		var got []any
 		d1, d2 := reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 		d2.Pause()
@@ -179,7 +180,7 @@ func TestPort_ReturnPausedDeferred_D09(t *testing.T) {
 
 // test_defer.DeferredTests.test_chainedPausedDeferredWithResult (D-10).
 func TestPort_ChainedPausedDeferredWithResult_D10(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		expected := &struct{ name string }{"expected"}
 		paused := reactor.Succeed(expected)
 		paused.Pause()
@@ -201,7 +202,7 @@ func TestPort_ChainedPausedDeferredWithResult_D10(t *testing.T) {
 // test_defer.DeferredTests.test_pausedDeferredChained: a paused Deferred
 // further up does not stop the inner one's own callbacks.
 func TestPort_PausedDeferredChained(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		first, second := reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 		first.AddCallback(func(any) (any, error) { return second, nil })
 		_ = first.Callback(nil)
@@ -216,7 +217,7 @@ func TestPort_PausedDeferredChained(t *testing.T) {
 // test_defer.DeferredTests.test_maybeDeferredSync, ...SyncException,
 // ...SyncFailure, ...Async and ...AsyncError (D-16).
 func TestPort_MaybeDeferred_D16(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		result := &struct{}{}
 		var got []any
 		reactor.MaybeDeferred(func() (any, error) { return result, nil }).AddCallback(record(&got))
@@ -261,7 +262,7 @@ func TestPort_MaybeDeferred_D16(t *testing.T) {
 // third runs its own callbacks when the third fires, before the outer one
 // gets the result.
 func TestPort_InnerCallbacksPreserved_D09(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		var results []any
 		var failures []*reactor.Failure
 		inner := reactor.NewDeferred(nil)
@@ -294,7 +295,7 @@ func TestPort_InnerCallbacksPreserved_D09(t *testing.T) {
 
 // test_defer.DeferredTests.test_nestedAsynchronousChainedDeferredsWithExtraCallbacks.
 func TestPort_NestedChainWithExtraCallbacks_D09(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		var results []any
 		var failures []*reactor.Failure
 		inner := reactor.NewDeferred(nil)
@@ -329,7 +330,7 @@ func TestPort_NestedChainWithExtraCallbacks_D09(t *testing.T) {
 // test_callbackOrderPreserved: a callback added after one that returned a
 // Deferred runs after that Deferred's own callbacks.
 func TestPort_CallbackOrderPreserved(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		var results []any
 		var failures []*reactor.Failure
 		a := reactor.NewDeferred(nil)
@@ -338,7 +339,7 @@ func TestPort_CallbackOrderPreserved(t *testing.T) {
 			d := reactor.NewDeferred(nil)
 			d.AddCallback(func(v any) (any, error) {
 				results = append(results, []any{"firstCallback", v})
-				return reactor.GatherResults([]*reactor.Deferred{a}, false), nil
+				return reactor.GatherResults([]*reactor.Deferred{a}, reactor.GatherOptions{}), nil
 			})
 			d.AddCallback(func(v any) (any, error) {
 				results = append(results, []any{"secondCallback", v})
@@ -366,7 +367,7 @@ func TestPort_CallbackOrderPreserved(t *testing.T) {
 // test_nonReentrantCallbacks (D-07): a callback added by a running callback
 // goes to the end and runs after the running one returns.
 func TestPort_ReentrantAdd_D07(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		var called []int
 		d := reactor.NewDeferred(nil)
 		d.AddCallback(func(any) (any, error) {
@@ -385,7 +386,7 @@ func TestPort_ReentrantAdd_D07(t *testing.T) {
 
 // test_defer.DeferredTests.test_reentrantRunCallbacksWithFailure.
 func TestPort_ReentrantAddWithFailure_D07(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		msg := errors.New("callback raised exception")
 		d := reactor.NewDeferred(nil)
 		d.AddCallback(func(any) (any, error) {
@@ -399,7 +400,7 @@ func TestPort_ReentrantAddWithFailure_D07(t *testing.T) {
 
 // test_defer.DeferredTests.test_synchronousImplicitChain (D-10).
 func TestPort_SynchronousImplicitChain_D10(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		result := &struct{}{}
 		first := reactor.Succeed(result)
 		second := reactor.NewDeferred(nil)
@@ -416,7 +417,7 @@ func TestPort_SynchronousImplicitChain_D10(t *testing.T) {
 
 // test_defer.DeferredTests.test_asynchronousImplicitChain (D-09).
 func TestPort_AsynchronousImplicitChain_D09(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		first, second := reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 		second.AddCallback(func(any) (any, error) { return first, nil })
 		_ = second.Callback(nil)
@@ -438,7 +439,7 @@ func TestPort_AsynchronousImplicitChain_D09(t *testing.T) {
 // Failure moves to the outer, and the inner is left with nil, so nothing is
 // reported unhandled for it (D-10, D-15).
 func TestPort_SynchronousImplicitErrorChain_D15(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		boom := errors.New("first Deferred's failure")
 		first := reactor.Fail(boom)
 		second := reactor.NewDeferred(nil)
@@ -453,7 +454,7 @@ func TestPort_SynchronousImplicitErrorChain_D15(t *testing.T) {
 
 // test_defer.DeferredTests.test_asynchronousImplicitErrorChain.
 func TestPort_AsynchronousImplicitErrorChain_D09(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		boom := errors.New("first Deferred's failure")
 		first, second := reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 		second.AddCallback(func(any) (any, error) { return first, nil })
@@ -477,7 +478,7 @@ func TestPort_AsynchronousImplicitErrorChain_D09(t *testing.T) {
 // test_defer.DeferredTests.test_doubleAsynchronousImplicitChaining:
 // chaining is transitive.
 func TestPort_DoubleAsynchronousImplicitChaining_D09(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		first, second, third := reactor.NewDeferred(nil), reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 		second.AddCallback(func(any) (any, error) { return first, nil })
 		third.AddCallback(func(any) (any, error) { return second, nil })
@@ -495,7 +496,7 @@ func TestPort_DoubleAsynchronousImplicitChaining_D09(t *testing.T) {
 
 // test_defer.DeferredTests.test_resultOfDeferredResultOfDeferredOfFiredDeferredCalled.
 func TestPort_CallbacksAddedToMiddleOfChain(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		first, second, third := reactor.NewDeferred(nil), reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 		first.AddCallback(func(any) (any, error) { return second, nil })
 		second.AddCallback(func(any) (any, error) { return third, nil })
@@ -513,7 +514,7 @@ func TestPort_CallbacksAddedToMiddleOfChain(t *testing.T) {
 func TestPort_BoundedStackDepth_D12(t *testing.T) {
 	depth := func(howMany int) int {
 		var depths []int
-		trial.RunSync(t, func(*reactor.Reactor) {
+		trial.RunSync(t, func(*braid.Reactor) {
 			top := reactor.NewDeferred(nil)
 			inners := make([]*reactor.Deferred, howMany)
 			for i := range inners {

@@ -11,13 +11,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
 )
 
 // getThing and getOwie are test_defgen's helpers: Deferreds the reactor
 // fires on its next pass, with "hi" or with an error.
-func getThing(r *reactor.Reactor) *reactor.Deferred {
+func getThing(r *braid.Reactor) *reactor.Deferred {
 	d := reactor.NewDeferred(nil)
 	r.CallLater(0, func() { _ = d.Callback("hi") })
 	return d
@@ -25,7 +26,7 @@ func getThing(r *reactor.Reactor) *reactor.Deferred {
 
 var errOwie = errors.New("OMG")
 
-func getOwie(r *reactor.Reactor) *reactor.Deferred {
+func getOwie(r *braid.Reactor) *reactor.Deferred {
 	d := reactor.NewDeferred(nil)
 	r.CallLater(0, func() { _ = d.Errback(errOwie) })
 	return d
@@ -48,7 +49,7 @@ func describeValue(v any) string { return fmt.Sprintf("%#v", v) }
 // test_defgen.InlineCallbacksTests.testBasics: await a success, then a
 // failure caught in the body, and return a value.
 func TestPort_InlineBasics(t *testing.T) {
-	trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
 		return reactor.InlineCallbacks(func(await reactor.Await) (any, error) {
 			x, err := await(getThing(r))
 			if err != nil || x != "hi" {
@@ -65,7 +66,7 @@ func TestPort_InlineBasics(t *testing.T) {
 // test_defgen.InlineCallbacksTests.testBuggy: a fault in the body after an
 // await fails the Deferred (assertFailure, TR-05).
 func TestPort_InlineBuggy_TR05(t *testing.T) {
-	trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
 		d := reactor.InlineCallbacks(func(await reactor.Await) (any, error) {
 			_, _ = await(getThing(r))
 			var zero int
@@ -78,7 +79,7 @@ func TestPort_InlineBuggy_TR05(t *testing.T) {
 // test_defgen.InlineCallbacksTests.testNothing, testReturnNoValue and
 // testReturnValue.
 func TestPort_InlineReturnValues(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		nothing := reactor.InlineCallbacks(func(reactor.Await) (any, error) { return nil, nil })
 		if got := trial.SuccessResultOf(t, nothing); got != nil {
 			t.Errorf("a body that awaits nothing gave %v", got)
@@ -105,10 +106,10 @@ func TestPort_InlineHandledTerminalFailure(t *testing.T) {
 			return nil, nil
 		}
 	}
-	trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
 		return reactor.InlineCallbacks(body(reactor.Fail(errTerminal))).AddCallback(assertEqual(t, nil))
 	})
-	trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
 		d := reactor.NewDeferred(nil)
 		result := reactor.InlineCallbacks(body(d))
 		_ = d.Errback(errTerminal)
@@ -119,7 +120,7 @@ func TestPort_InlineHandledTerminalFailure(t *testing.T) {
 // test_defgen.InlineCallbacksTests.testStackUsage: awaiting 5000 fired
 // Deferreds does not grow the stack.
 func TestPort_InlineStackUsage(t *testing.T) {
-	trial.Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
 		return reactor.InlineCallbacks(func(await reactor.Await) (any, error) {
 			for range 5000 {
 				if _, err := await(reactor.Succeed(1)); err != nil {
@@ -138,7 +139,7 @@ func getDivisionFailure() *reactor.Failure {
 	func() {
 		defer func() {
 			if v := recover(); v != nil {
-				f = reactor.NewFailure(&reactor.PanicError{Value: v})
+				f = reactor.FailureFromPanic(v)
 			}
 		}()
 		var zero int
@@ -151,7 +152,7 @@ func getDivisionFailure() *reactor.Failure {
 // goes through an inlineCallbacks body keeps the traceback of where it was
 // made.
 func TestPort_InlineCallbacksTracebacks(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		f := getDivisionFailure()
 		d := reactor.NewDeferred(nil)
 		_ = d.Errback(f)
@@ -200,7 +201,7 @@ func (c *cancellation) sampleInlineCB(getChild func() *reactor.Deferred) *reacto
 		if errors.Is(err, errUntranslated) {
 			return nil, errTranslated
 		}
-		if df, ok := reactor.As[*dontFail](err); ok {
+		if df, ok := errors.AsType[*dontFail](err); ok {
 			x, err = df.actualValue-2, nil
 		}
 		if err != nil {
@@ -212,7 +213,7 @@ func (c *cancellation) sampleInlineCB(getChild func() *reactor.Deferred) *reacto
 
 func runCancellation(t *testing.T, body func(c *cancellation)) {
 	t.Helper()
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		c := &cancellation{}
 		trial.AddCleanup(t, func() *reactor.Deferred {
 			for len(c.outstanding) > 0 {
@@ -234,14 +235,14 @@ func TestPort_InlineCascadeCancellingOnCancel(t *testing.T) {
 		d := c.sampleInlineCB(func() *reactor.Deferred {
 			child := reactor.NewDeferred(nil)
 			child.AddErrback(func(f *reactor.Failure) (any, error) {
-				childResult = f.Check(reactor.ErrCancelledError)
+				childResult = f.Check(reactor.ErrCancelled)
 				return nil, f
 			})
 			return child
 		})
 		d.AddErrback(func(*reactor.Failure) (any, error) { return nil, nil })
 		d.Cancel()
-		if childResult != reactor.ErrCancelledError {
+		if childResult != reactor.ErrCancelled {
 			t.Errorf("the awaited Deferred was not cancelled")
 		}
 	})
@@ -252,7 +253,7 @@ func TestPort_InlineErrbackCancelledErrorOnCancel(t *testing.T) {
 	runCancellation(t, func(c *cancellation) {
 		d := c.sampleInlineCB(nil)
 		d.Cancel()
-		trial.FailureResultOf(t, d, reactor.ErrCancelledError)
+		trial.FailureResultOf(t, d, reactor.ErrCancelled)
 	})
 }
 
@@ -284,7 +285,7 @@ func TestPort_InlineAsynchronousCancellation(t *testing.T) {
 		d := c.sampleInlineCB(func() *reactor.Deferred {
 			child := reactor.NewDeferred(nil)
 			child.AddErrback(func(f *reactor.Failure) (any, error) {
-				if err := f.Trap(reactor.ErrCancelledError); err != nil {
+				if err := f.Trap(reactor.ErrCancelled); err != nil {
 					return nil, err
 				}
 				return more, nil

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
 )
@@ -20,7 +21,7 @@ func fakeCallbackCanceller(d *reactor.Deferred) { _ = d.Callback("Callback Resul
 // failing member as (false, Failure); the member's own errback after the
 // list still sees the failure (no ConsumeErrors).
 func TestPort_DeferredList_D18(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		d1, d2, d3 := reactor.NewDeferred(nil), reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 		dl := reactor.DeferredList([]*reactor.Deferred{d1, d2, d3}, reactor.DLOptions{})
 		var result []reactor.DLResult
@@ -42,7 +43,7 @@ func TestPort_DeferredList_D18(t *testing.T) {
 // DeferredListEmptyTests.testDeferredListEmpty: an empty list fires at once
 // with an empty result, except with FireOnOneCallback, where it never fires.
 func TestPort_EmptyDeferredList_D18(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		got := trial.SuccessResultOf(t, reactor.DeferredList(nil, reactor.DLOptions{}))
 		if rs, ok := got.([]reactor.DLResult); !ok || len(rs) != 0 {
 			t.Errorf("empty list fired with %#v, want an empty []DLResult", got)
@@ -54,7 +55,7 @@ func TestPort_EmptyDeferredList_D18(t *testing.T) {
 // test_defer.DeferredTests.testDeferredListFireOnOneError: the list fails
 // with a FirstError naming the member's failure and index.
 func TestPort_DeferredListFireOnOneError_D18(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		d1, d2, d3 := reactor.NewDeferred(nil), reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 		dl := reactor.DeferredList([]*reactor.Deferred{d1, d2, d3}, reactor.DLOptions{FireOnOneErrback: true})
 		var errs []*reactor.Failure
@@ -68,7 +69,7 @@ func TestPort_DeferredListFireOnOneError_D18(t *testing.T) {
 		if len(errs) != 1 {
 			t.Fatalf("errbacks %v", errs)
 		}
-		fe, ok := reactor.As[*reactor.FirstError](errs[0])
+		fe, ok := errors.AsType[*reactor.FirstError](errs[0])
 		if !ok {
 			t.Fatalf("failure %v is not a FirstError", errs[0])
 		}
@@ -88,7 +89,7 @@ func TestPort_DeferredListConsumeErrors_D18(t *testing.T) {
 			name = "consume errors"
 		}
 		t.Run(name, func(t *testing.T) {
-			trial.RunSync(t, func(*reactor.Reactor) {
+			trial.RunSync(t, func(*braid.Reactor) {
 				d1 := reactor.NewDeferred(nil)
 				dl := reactor.DeferredList([]*reactor.Deferred{d1}, reactor.DLOptions{ConsumeErrors: consume})
 				var trapped []*reactor.Failure
@@ -117,7 +118,7 @@ func TestPort_DeferredListConsumeErrors_D18(t *testing.T) {
 // test_defer.DeferredTests.testDeferredListFireOnOneErrorWithAlreadyFiredDeferreds
 // and testDeferredListWithAlreadyFiredDeferreds.
 func TestPort_DeferredListWithAlreadyFired_D18(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		d1, d2 := reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 		_ = d1.Errback(&genericError{"Bang"})
 		dl := reactor.DeferredList([]*reactor.Deferred{d1, d2}, reactor.DLOptions{FireOnOneErrback: true})
@@ -151,16 +152,16 @@ func TestPort_CancelDeferredListCancelsMembers_D18(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			trial.RunSync(t, func(*reactor.Reactor) {
+			trial.RunSync(t, func(*braid.Reactor) {
 				one, two := reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 				dl := reactor.DeferredList([]*reactor.Deferred{one, two}, c.opts)
 				dl.Cancel()
-				trial.FailureResultOf(t, one, reactor.ErrCancelledError)
-				trial.FailureResultOf(t, two, reactor.ErrCancelledError)
+				trial.FailureResultOf(t, one, reactor.ErrCancelled)
+				trial.FailureResultOf(t, two, reactor.ErrCancelled)
 				if c.opts.FireOnOneErrback {
 					f := trial.FailureResultOf(t, dl, trial.OfType[*reactor.FirstError]())
-					fe, _ := reactor.As[*reactor.FirstError](f)
-					if !errors.Is(fe.Sub, reactor.ErrCancelledError) {
+					fe, _ := errors.AsType[*reactor.FirstError](f)
+					if !errors.Is(fe.Sub, reactor.ErrCancelled) {
 						t.Errorf("FirstError's sub failure %v, want CancelledError", fe.Sub)
 					}
 					return
@@ -176,20 +177,20 @@ func TestPort_CancelDeferredListCancelsMembers_D18(t *testing.T) {
 // test_cancelDeferredListWithFireOnOneCallbackAndDeferredCallback: a member
 // whose canceller succeeds shows as a success.
 func TestPort_CancelDeferredListWithCallbackCanceller_D18(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		one, two := reactor.NewDeferred(fakeCallbackCanceller), reactor.NewDeferred(nil)
 		dl := reactor.DeferredList([]*reactor.Deferred{one, two}, reactor.DLOptions{})
 		dl.Cancel()
-		trial.FailureResultOf(t, two, reactor.ErrCancelledError)
+		trial.FailureResultOf(t, two, reactor.ErrCancelled)
 		rs := trial.SuccessResultOf(t, dl).([]reactor.DLResult)
-		if !rs[0].OK || rs[0].Value != "Callback Result" || rs[1].OK || !errors.Is(rs[1].Value.(*reactor.Failure), reactor.ErrCancelledError) {
+		if !rs[0].OK || rs[0].Value != "Callback Result" || rs[1].OK || !errors.Is(rs[1].Value.(*reactor.Failure), reactor.ErrCancelled) {
 			t.Errorf("list result %v", rs)
 		}
 
 		one, two = reactor.NewDeferred(fakeCallbackCanceller), reactor.NewDeferred(nil)
 		dl = reactor.DeferredList([]*reactor.Deferred{one, two}, reactor.DLOptions{FireOnOneCallback: true})
 		dl.Cancel()
-		trial.FailureResultOf(t, two, reactor.ErrCancelledError)
+		trial.FailureResultOf(t, two, reactor.ErrCancelled)
 		wantTrace(t, reactor.DLFirst{Value: "Callback Result", Index: 0}, trial.SuccessResultOf(t, dl))
 	})
 }
@@ -198,7 +199,7 @@ func TestPort_CancelDeferredListWithCallbackCanceller_D18(t *testing.T) {
 // list cancels the Deferreds it was given, not ones added to the caller's
 // slice afterwards.
 func TestPort_CancelDeferredListWithOriginalDeferreds_D18(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		one, two := reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 		args := []*reactor.Deferred{one, two}
 		dl := reactor.DeferredList(args, reactor.DLOptions{})
@@ -206,8 +207,8 @@ func TestPort_CancelDeferredListWithOriginalDeferreds_D18(t *testing.T) {
 		args = append(args, three)
 		_ = args
 		dl.Cancel()
-		trial.FailureResultOf(t, one, reactor.ErrCancelledError)
-		trial.FailureResultOf(t, two, reactor.ErrCancelledError)
+		trial.FailureResultOf(t, one, reactor.ErrCancelled)
+		trial.FailureResultOf(t, two, reactor.ErrCancelled)
 		trial.AssertNoResult(t, three)
 		trial.SuccessResultOf(t, dl)
 	})
@@ -217,7 +218,7 @@ func TestPort_CancelDeferredListWithOriginalDeferreds_D18(t *testing.T) {
 // test_cancelFiredOnOneErrbackDeferredList: cancelling a list that has
 // fired does not touch the other members.
 func TestPort_CancelFiredDeferredList_D18(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		one, two := reactor.NewDeferred(nil), reactor.NewDeferred(nil)
 		dl := reactor.DeferredList([]*reactor.Deferred{one, two}, reactor.DLOptions{FireOnOneCallback: true})
 		_ = one.Callback(nil)
@@ -237,14 +238,14 @@ func TestPort_CancelFiredDeferredList_D18(t *testing.T) {
 
 // test_defer.DeferredTests.test_gatherResults (D-19).
 func TestPort_GatherResults_D19(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
-		got := trial.SuccessResultOf(t, reactor.GatherResults([]*reactor.Deferred{reactor.Succeed(1), reactor.Succeed(2)}, false))
+	trial.RunSync(t, func(*braid.Reactor) {
+		got := trial.SuccessResultOf(t, reactor.GatherResults([]*reactor.Deferred{reactor.Succeed(1), reactor.Succeed(2)}, reactor.GatherOptions{}))
 		wantTrace(t, []any{1, 2}, got)
 
 		valueErr := errors.New("value error")
 		dl := []*reactor.Deferred{reactor.Succeed(1), reactor.Fail(valueErr)}
 		var errs []*reactor.Failure
-		reactor.GatherResults(dl, false).AddErrback(recordFailure(&errs))
+		reactor.GatherResults(dl, reactor.GatherOptions{}).AddErrback(recordFailure(&errs))
 		if len(errs) != 1 {
 			t.Fatalf("errbacks %v", errs)
 		}
@@ -254,17 +255,17 @@ func TestPort_GatherResults_D19(t *testing.T) {
 
 // test_defer.DeferredTests.test_gatherResultsWithConsumeErrors.
 func TestPort_GatherResultsWithConsumeErrors_D19(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		noes := errors.New("oh noes")
 		good, bad := reactor.Succeed(1), reactor.Fail(noes)
-		d := reactor.GatherResults([]*reactor.Deferred{good, bad}, true)
+		d := reactor.GatherResults([]*reactor.Deferred{good, bad}, reactor.GatherOptions{ConsumeErrors: true})
 		var unconsumed, gathered []*reactor.Failure
 		bad.AddErrback(recordFailure(&unconsumed))
 		d.AddErrback(recordFailure(&gathered))
 		if len(unconsumed) != 0 || len(gathered) != 1 {
 			t.Fatalf("unconsumed %v, gathered %v; want 0 and 1", unconsumed, gathered)
 		}
-		fe, ok := reactor.As[*reactor.FirstError](gathered[0])
+		fe, ok := errors.AsType[*reactor.FirstError](gathered[0])
 		if !ok || fe.Sub.Value() != noes {
 			t.Errorf("gathered %v, want a FirstError around oh noes", gathered[0])
 		}
@@ -274,19 +275,19 @@ func TestPort_GatherResultsWithConsumeErrors_D19(t *testing.T) {
 // test_defer.DeferredTests.test_cancelGatherResults and
 // test_cancelGatherResultsWithAllDeferredsCallback.
 func TestPort_CancelGatherResults_D19(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		one, two := reactor.NewDeferred(nil), reactor.NewDeferred(nil)
-		result := reactor.GatherResults([]*reactor.Deferred{one, two}, false)
+		result := reactor.GatherResults([]*reactor.Deferred{one, two}, reactor.GatherOptions{})
 		result.Cancel()
-		trial.FailureResultOf(t, one, reactor.ErrCancelledError)
-		trial.FailureResultOf(t, two, reactor.ErrCancelledError)
+		trial.FailureResultOf(t, one, reactor.ErrCancelled)
+		trial.FailureResultOf(t, two, reactor.ErrCancelled)
 		f := trial.FailureResultOf(t, result, trial.OfType[*reactor.FirstError]())
-		if fe, _ := reactor.As[*reactor.FirstError](f); !errors.Is(fe.Sub, reactor.ErrCancelledError) {
+		if fe, _ := errors.AsType[*reactor.FirstError](f); !errors.Is(fe.Sub, reactor.ErrCancelled) {
 			t.Errorf("sub failure %v", fe.Sub)
 		}
 
 		one, two = reactor.NewDeferred(fakeCallbackCanceller), reactor.NewDeferred(fakeCallbackCanceller)
-		result = reactor.GatherResults([]*reactor.Deferred{one, two}, false)
+		result = reactor.GatherResults([]*reactor.Deferred{one, two}, reactor.GatherOptions{})
 		result.Cancel()
 		wantTrace(t, []any{"Callback Result", "Callback Result"}, trial.SuccessResultOf(t, result))
 	})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
 )
@@ -19,7 +20,7 @@ func overrideFunc(any, time.Duration) (any, error) { return "OVERRIDDEN", nil }
 
 // test_defer.DeferredAddTimeoutTests.test_timeoutChainable.
 func TestPort_TimeoutChainable_D17(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		d := reactor.NewDeferred(nil)
 		d.AddTimeout(5*time.Second, reactor.NewClock(), nil).
 			AddCallback(func(any) (any, error) { return "done", nil })
@@ -45,7 +46,7 @@ func TestPort_FiredBeforeTimeout_D17(t *testing.T) {
 		{"failure", false, true}, {"failure custom", true, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			trial.RunSync(t, func(*reactor.Reactor) {
+			trial.RunSync(t, func(*braid.Reactor) {
 				clock := reactor.NewClock()
 				d := reactor.NewDeferred(nil)
 				var onCancel func(any, time.Duration) (any, error)
@@ -80,7 +81,7 @@ func TestPort_FiredBeforeTimeout_D17(t *testing.T) {
 // test_defer.DeferredAddTimeoutTests.test_timedOut: nothing before the
 // timeout, then a defer.TimeoutError.
 func TestPort_TimedOut_D17(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		clock := reactor.NewClock()
 		d := reactor.NewDeferred(nil)
 		d.AddTimeout(10*time.Second, clock, nil)
@@ -88,8 +89,8 @@ func TestPort_TimedOut_D17(t *testing.T) {
 		clock.Advance(9900 * time.Millisecond)
 		trial.AssertNoResult(t, d)
 		clock.Advance(5100 * time.Millisecond)
-		f := trial.FailureResultOf(t, d, trial.OfType[*reactor.DeferTimeoutError]())
-		if te, _ := reactor.As[*reactor.DeferTimeoutError](f); te.Timeout != 10*time.Second {
+		f := trial.FailureResultOf(t, d, trial.OfType[*reactor.TimeoutError]())
+		if te, _ := errors.AsType[*reactor.TimeoutError](f); te.Timeout != 10*time.Second {
 			t.Errorf("timeout %v, want 10s", te.Timeout)
 		}
 	})
@@ -98,7 +99,7 @@ func TestPort_TimedOut_D17(t *testing.T) {
 // test_defer.DeferredAddTimeoutTests.test_timedOutCustom and
 // test_providedCancelCalledBeforeTimeoutCustom: onTimeoutCancel decides.
 func TestPort_TimedOutCustom_D17(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		for _, canceller := range []func(*reactor.Deferred){nil, func(d *reactor.Deferred) { _ = d.Errback(errors.New("what!")) }} {
 			clock := reactor.NewClock()
 			d := reactor.NewDeferred(canceller)
@@ -115,7 +116,7 @@ func TestPort_TimedOutCustom_D17(t *testing.T) {
 // test_defer.DeferredAddTimeoutTests.test_timedOutProvidedCancelSuccess and
 // test_timedOutProvidedCancelFailure: a canceller's own outcome is kept.
 func TestPort_TimedOutProvidedCanceller_D17(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		clock := reactor.NewClock()
 		d := reactor.NewDeferred(func(d *reactor.Deferred) { _ = d.Callback("I was cancelled!") })
 		d.AddTimeout(10*time.Second, clock, nil)
@@ -140,7 +141,7 @@ func TestPort_TimedOutProvidedCanceller_D17(t *testing.T) {
 // does not cancel again.
 func TestPort_CancelBeforeTimeout_D17(t *testing.T) {
 	for _, custom := range []bool{false, true} {
-		trial.RunSync(t, func(*reactor.Reactor) {
+		trial.RunSync(t, func(*braid.Reactor) {
 			clock := reactor.NewClock()
 			d := reactor.NewDeferred(nil)
 			var onCancel func(any, time.Duration) (any, error)
@@ -152,7 +153,7 @@ func TestPort_CancelBeforeTimeout_D17(t *testing.T) {
 			var cancelled *reactor.Failure
 			d.AddErrback(func(f *reactor.Failure) (any, error) { cancelled = f; return inner, nil })
 			d.Cancel()
-			if !errors.Is(cancelled, reactor.ErrCancelledError) {
+			if !errors.Is(cancelled, reactor.ErrCancelled) {
 				t.Errorf("errback saw %v, want CancelledError", cancelled)
 			}
 			clock.Advance(15 * time.Second)
@@ -172,7 +173,7 @@ func TestPort_ErrbackAddedBeforeTimeout_D17(t *testing.T) {
 		check    func(t *testing.T, d *reactor.Deferred)
 	}{
 		{"passes it on", false, false, func(t *testing.T, d *reactor.Deferred) {
-			trial.FailureResultOf(t, d, trial.OfType[*reactor.DeferTimeoutError]())
+			trial.FailureResultOf(t, d, trial.OfType[*reactor.TimeoutError]())
 		}},
 		{"suppresses it", true, false, func(t *testing.T, d *reactor.Deferred) {
 			trial.SuccessResultOf(t, d)
@@ -190,14 +191,14 @@ func TestPort_ErrbackAddedBeforeTimeout_D17(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			trial.RunSync(t, func(*reactor.Reactor) {
+			trial.RunSync(t, func(*braid.Reactor) {
 				clock := reactor.NewClock()
 				d := reactor.NewDeferred(nil)
 				var seen *reactor.Failure
 				d.AddErrback(func(f *reactor.Failure) (any, error) {
 					seen = f
 					if c.suppress {
-						return nil, f.Trap(reactor.ErrCancelledError)
+						return nil, f.Trap(reactor.ErrCancelled)
 					}
 					return nil, f
 				})
@@ -207,7 +208,7 @@ func TestPort_ErrbackAddedBeforeTimeout_D17(t *testing.T) {
 				}
 				d.AddTimeout(10*time.Second, clock, onCancel)
 				clock.Advance(15 * time.Second)
-				if !errors.Is(seen, reactor.ErrCancelledError) {
+				if !errors.Is(seen, reactor.ErrCancelled) {
 					t.Errorf("errback saw %v, want CancelledError", seen)
 				}
 				c.check(t, d)
@@ -219,7 +220,7 @@ func TestPort_ErrbackAddedBeforeTimeout_D17(t *testing.T) {
 // test_defer.DeferredAddTimeoutTests.test_callbackAddedToCancelerBeforeTimeout:
 // a canceller that resumes the chain with a success wins over the timeout.
 func TestPort_CallbackAddedToCancellerBeforeTimeout_D17(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		clock := reactor.NewClock()
 		d := reactor.NewDeferred(func(d *reactor.Deferred) { _ = d.Callback("success") })
 		var seen any
@@ -235,7 +236,7 @@ func TestPort_CallbackAddedToCancellerBeforeTimeout_D17(t *testing.T) {
 // twisted/test/test_task.py's deferLater tests, against the Clock (TR-13):
 // the result after the delay, and a cancel that leaves nothing pending.
 func TestPort_DeferLaterWithClock_TR13(t *testing.T) {
-	trial.RunSync(t, func(*reactor.Reactor) {
+	trial.RunSync(t, func(*braid.Reactor) {
 		clock := reactor.NewClock()
 		d := reactor.DeferLater(clock, 3*time.Second, func() (any, error) { return "foo", nil })
 		clock.Advance(2 * time.Second)
@@ -247,7 +248,7 @@ func TestPort_DeferLaterWithClock_TR13(t *testing.T) {
 
 		d = reactor.DeferLater(clock, time.Second, func() (any, error) { return "never", nil })
 		d.Cancel()
-		trial.FailureResultOf(t, d, reactor.ErrCancelledError)
+		trial.FailureResultOf(t, d, reactor.ErrCancelled)
 		if n := len(clock.GetDelayedCalls()); n != 0 {
 			t.Errorf("%d calls pending after cancel", n)
 		}

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/braid-go/braid"
+	"github.com/braid-go/braid/internal/tracking"
 	"github.com/braid-go/braid/reactor"
 )
 
@@ -47,7 +50,7 @@ func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } 
 
 // TimeoutError ports the defer.TimeoutError trial gives a test that is still
 // running when its timeout expires (TR-04). Clamped says the timeout was cut
-// to fit the go test deadline. It unwraps to a *reactor.DeferTimeoutError.
+// to fit the go test deadline. It unwraps to a *reactor.TimeoutError.
 type TimeoutError struct {
 	Test    string
 	Phase   string // "test" or "cleanup"
@@ -65,60 +68,26 @@ func (e *TimeoutError) Error() string {
 	return s
 }
 
-// Unwrap returns the equivalent *reactor.DeferTimeoutError.
-func (e *TimeoutError) Unwrap() error { return &reactor.DeferTimeoutError{Timeout: e.Timeout} }
+// Unwrap returns the equivalent *reactor.TimeoutError.
+func (e *TimeoutError) Unwrap() error { return &reactor.TimeoutError{Timeout: e.Timeout} }
 
-// runMu makes trial.Run calls of one test binary take turns. Unhandled
-// errors in Deferreds and suspended InlineCallbacks bodies are tracked
-// process-wide (a Deferred knows no reactor), so two overlapping runs could
-// not tell whose they are. Tests marked t.Parallel may call Run; their Run
-// sections then simply do not overlap, as trial runs tests one by one.
-var runMu sync.Mutex
-
-// lockRun takes runMu, saying what it waits for when another test's Run
-// holds it for long (a subtest calling Run from inside its parent's Run
-// would wait forever).
-func lockRun(t TB) {
-	if runMu.TryLock() {
-		return
-	}
-	locked := make(chan struct{})
-	go func() {
-		runMu.Lock() // a sync.Mutex may be unlocked by another goroutine
-		close(locked)
-	}()
-	start := time.Now()
-	tick := time.NewTicker(10 * time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-locked:
-			return
-		case <-tick.C:
-			t.Logf("trial.Run: %s has waited %v for another test's trial.Run to end (trial.Run calls take turns; a subtest cannot call it inside its parent's)", t.Name(), time.Since(start).Round(time.Second))
-		}
-	}
-}
-
-// active is the run in progress, for FlushLoggedErrors and AddCleanup and
-// for the process-wide unhandled-error observer.
-var active struct {
-	mu  sync.Mutex
-	run *testRun
+// runs are the trial.Run calls in progress, by test: for AddCleanup and
+// FlushLoggedErrors, and to refuse a Run nested in another.
+var runs struct {
+	mu   sync.Mutex
+	byTB map[TB]*testRun
 }
 
 // testRun is one Run: a test, its reactor and what the test left behind.
 type testRun struct {
-	t   TB
-	r   *reactor.Reactor
-	cfg config
+	t     TB
+	r     *braid.Reactor
+	scope *tracking.Scope // what r tracks of the test's Deferreds
+	cfg   config
 
-	mu       sync.Mutex // guards logged: the GC observer runs on its own goroutine
+	mu       sync.Mutex // guards logged
 	logged   []reactor.ErrorEvent
 	cleanups []func() *reactor.Deferred
-
-	inlineBefore map[*reactor.PendingInline]bool
-	restoreGC    func()
 }
 
 // Run ports running one trial test method: f gets a fresh reactor and
@@ -135,26 +104,41 @@ type testRun struct {
 // with FlushLoggedErrors), and when the test leaves the reactor dirty
 // (TR-06, TR-08, W-04; see DirtyReactorAggregateError). What it left is then
 // cleaned up and the reactor closed, so the next test starts clean.
-func Run(t TB, f func(r *reactor.Reactor) *reactor.Deferred, opts ...Option) {
+//
+// Tests marked t.Parallel may call Run at the same time: each has its own
+// reactor on its own goroutine, and everything a test leaves — logged
+// errors, unhandled errors in Deferreds, children, suspended InlineCallbacks
+// bodies, pending calls — is its reactor's, so each report names exactly
+// what that test left. (Deferreds know no reactor; an unhandled error
+// belongs to the reactor whose goroutine left it, which for a test's own
+// code is its reactor's.) A test runs one Run at a time: Run inside the
+// function or callbacks of another Run for the same test, or for one of
+// its subtests while the parent's Run is in progress, fails at once —
+// the parent's reactor would stand still meanwhile.
+func Run(t TB, f func(r *braid.Reactor) *reactor.Deferred, opts ...Option) {
 	t.Helper()
 	cfg := config{timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if runFor(t) != nil {
-		t.Fatalf("trial.Run called inside trial.Run for %s: a test has one reactor", t.Name())
+	ru := &testRun{t: t, cfg: cfg}
+	if outer := register(ru); outer != nil {
+		if outer.t == t {
+			t.Fatalf("trial.Run called inside trial.Run for %s: a test has one reactor", t.Name())
+		} else {
+			t.Fatalf("trial.Run called for %s while trial.Run of its parent test %s is in progress: a test has one reactor, and the parent's would stand still meanwhile; make the subtest a test of its own, or use the parent's reactor", t.Name(), outer.t.Name())
+		}
 		return
 	}
-	lockRun(t)
-	defer runMu.Unlock()
-	r, err := reactor.New()
+	defer unregister(ru)
+	r, err := braid.New(reactor.WithErrorObserver(ru.observe))
 	if err != nil {
 		t.Fatalf("trial: cannot make a reactor: %v", err)
 		return
 	}
-	r.SetCallSites(true) // the dirty-reactor report names the line of each pending call
-	ru := &testRun{t: t, r: r, cfg: cfg}
-	ru.begin()
+	ru.r = r
+	ru.scope = tracking.Of(r.Reactor)
+	ru.scope.CallSites = true // the dirty-reactor report names the line of each pending call
 	// The cleanups and the janitor run even when the test calls t.Fatal
 	// (runtime.Goexit) from a callback in the middle of the reactor loop,
 	// as trial runs cleanups whatever the test did (TR-02).
@@ -163,11 +147,35 @@ func Run(t TB, f func(r *reactor.Reactor) *reactor.Deferred, opts ...Option) {
 	ru.runTest(f)
 }
 
+// register records ru as its test's Run, unless that test, or a test it is
+// a subtest of, has a Run in progress: that one is returned instead.
+func register(ru *testRun) (outer *testRun) {
+	runs.mu.Lock()
+	defer runs.mu.Unlock()
+	name := ru.t.Name()
+	for t, o := range runs.byTB {
+		if t == ru.t || strings.HasPrefix(name, t.Name()+"/") {
+			return o
+		}
+	}
+	if runs.byTB == nil {
+		runs.byTB = make(map[TB]*testRun)
+	}
+	runs.byTB[ru.t] = ru
+	return nil
+}
+
+func unregister(ru *testRun) {
+	runs.mu.Lock()
+	defer runs.mu.Unlock()
+	delete(runs.byTB, ru.t)
+}
+
 // RunSync is Run for a test with nothing to wait on (trial's
 // SynchronousTestCase style, with a reactor and the dirty-reactor check).
-func RunSync(t TB, f func(r *reactor.Reactor), opts ...Option) {
+func RunSync(t TB, f func(r *braid.Reactor), opts ...Option) {
 	t.Helper()
-	Run(t, func(r *reactor.Reactor) *reactor.Deferred {
+	Run(t, func(r *braid.Reactor) *reactor.Deferred {
 		f(r)
 		return nil
 	}, opts...)
@@ -191,31 +199,9 @@ func AddCleanup(t TB, f func() *reactor.Deferred) {
 }
 
 func runFor(t TB) *testRun {
-	active.mu.Lock()
-	defer active.mu.Unlock()
-	if active.run != nil && active.run.t == t {
-		return active.run
-	}
-	return nil
-}
-
-func (ru *testRun) begin() {
-	// Failures left unhandled by code that ran before this test are not
-	// this test's: say so in its log, and keep them out of its report.
-	for _, f := range reactor.FlushUnhandledErrors() {
-		ru.t.Logf("trial: before %s started, a Deferred was left with an unhandled error:\n%s", ru.t.Name(), f.Traceback())
-	}
-	for _, p := range reactor.PendingInlineCallbacks() {
-		if ru.inlineBefore == nil {
-			ru.inlineBefore = make(map[*reactor.PendingInline]bool)
-		}
-		ru.inlineBefore[p] = true
-	}
-	ru.r.SetErrorObserver(ru.observe)
-	ru.restoreGC = reactor.SetUnhandledErrorObserver(ru.observeCollected)
-	active.mu.Lock()
-	active.run = ru
-	active.mu.Unlock()
+	runs.mu.Lock()
+	defer runs.mu.Unlock()
+	return runs.byTB[t]
 }
 
 // limit returns how long a phase may wait: the configured timeout, cut to
@@ -239,7 +225,7 @@ func (ru *testRun) limit() (time.Duration, bool) {
 }
 
 // runTest calls f and waits for its Deferred (trial's _run and _wait).
-func (ru *testRun) runTest(f func(*reactor.Reactor) *reactor.Deferred) {
+func (ru *testRun) runTest(f func(*braid.Reactor) *reactor.Deferred) {
 	t, r := ru.t, ru.r
 	d := callTest(f, r)
 	timeout, clamped := ru.limit()
@@ -256,6 +242,10 @@ func (ru *testRun) runTest(f func(*reactor.Reactor) *reactor.Deferred) {
 			r.Crash()
 		}
 	})
+	// Cancelled however runTest ends — also when the test calls t.Fatal in
+	// a callback (runtime.Goexit) — so that the janitor does not report
+	// trial's own timer as a call the test left behind.
+	defer cancelCall(call)
 	waiting := true
 	d.AddBoth(func(v any) (any, error) {
 		if !waiting {
@@ -278,9 +268,7 @@ func (ru *testRun) runTest(f func(*reactor.Reactor) *reactor.Deferred) {
 		return
 	}
 	err := r.Run()
-	if call.Active() {
-		_ = call.Cancel()
-	}
+	cancelCall(call)
 	if err != nil {
 		t.Errorf("trial: cannot run the reactor: %v", err)
 		return
@@ -291,10 +279,10 @@ func (ru *testRun) runTest(f func(*reactor.Reactor) *reactor.Deferred) {
 }
 
 // callTest calls f, turning a panic into a failed Deferred.
-func callTest(f func(*reactor.Reactor) *reactor.Deferred, r *reactor.Reactor) (d *reactor.Deferred) {
+func callTest(f func(*braid.Reactor) *reactor.Deferred, r *braid.Reactor) (d *reactor.Deferred) {
 	defer func() {
 		if v := recover(); v != nil {
-			d = reactor.Fail(reactor.NewFailure(&reactor.PanicError{Value: v}))
+			d = reactor.Fail(reactor.FailureFromPanic(v))
 		}
 	}()
 	if d = f(r); d == nil {
@@ -326,7 +314,7 @@ func (ru *testRun) runCleanups() {
 		n := len(ru.cleanups) - 1
 		f := ru.cleanups[n]
 		ru.cleanups = ru.cleanups[:n]
-		d := callTest(func(*reactor.Reactor) *reactor.Deferred { return f() }, ru.r)
+		d := callTest(func(*braid.Reactor) *reactor.Deferred { return f() }, ru.r)
 		if !ru.wait(d, "cleanup") {
 			continue
 		}
@@ -347,6 +335,7 @@ func (ru *testRun) wait(d *reactor.Deferred, phase string) bool {
 		ru.t.Errorf("trial: %v; waiting on %v", &TimeoutError{Test: ru.t.Name(), Phase: phase, Timeout: timeout, Clamped: clamped}, d)
 		r.Crash()
 	})
+	defer cancelCall(call) // also after a t.Fatal in a callback, as in runTest
 	d.AddBoth(func(v any) (any, error) {
 		if !waiting {
 			return v, nil // fired after its timeout
@@ -366,8 +355,14 @@ func (ru *testRun) wait(d *reactor.Deferred, phase string) bool {
 			ru.t.Errorf("trial: cannot run the reactor for a %s: %v", phase, err)
 		}
 	}
+	cancelCall(call)
+	return fired
+}
+
+// cancelCall cancels one of trial's own timeout calls if it is still
+// pending.
+func cancelCall(call *reactor.DelayedCall) {
 	if call.Active() {
 		_ = call.Cancel()
 	}
-	return fired
 }

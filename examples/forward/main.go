@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/conchtest"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
@@ -45,7 +46,7 @@ type demo struct {
 }
 
 func run(useSSH, hardened bool, data []byte) error {
-	r, err := reactor.New()
+	r, err := braid.New()
 	if err != nil {
 		return err
 	}
@@ -79,7 +80,7 @@ func run(useSSH, hardened bool, data []byte) error {
 
 // begin starts the echo server and the forwarder; the Deferred fires when
 // the forwarder has ended and everything is stopped.
-func (d *demo) begin(r *reactor.Reactor, useSSH, hardened bool, data []byte) *reactor.Deferred {
+func (d *demo) begin(r *braid.Reactor, useSSH, hardened bool, data []byte) *reactor.Deferred {
 	echo, err := conchtest.ListenEcho(r, "127.0.0.1")
 	if err != nil {
 		return reactor.Fail(err)
@@ -97,7 +98,7 @@ func (d *demo) begin(r *reactor.Reactor, useSSH, hardened bool, data []byte) *re
 	if useSSH {
 		forwarded = d.viaSSH(r, port, echoPort)
 	} else {
-		forwarded = d.viaSocat(port, echoPort)
+		forwarded = d.viaSocat(r, port, echoPort)
 	}
 	return forwarded.AddBoth(func(v any) (any, error) {
 		d.result = v
@@ -106,11 +107,12 @@ func (d *demo) begin(r *reactor.Reactor, useSSH, hardened bool, data []byte) *re
 		if d.sshd != nil {
 			stops = append(stops, d.sshd.Stop())
 		}
-		return reactor.GatherResults(stops, true).AddCallback(func(any) (any, error) { return v, nil }), nil
+		gathered := reactor.GatherResults(stops, reactor.GatherOptions{ConsumeErrors: true})
+		return gathered.AddCallback(func(any) (any, error) { return v, nil }), nil
 	})
 }
 
-func (d *demo) viaSocat(port, echoPort int) *reactor.Deferred {
+func (d *demo) viaSocat(r *braid.Reactor, port, echoPort int) *reactor.Deferred {
 	socat, err := conchtest.FindProgram("socat", "socat")
 	if err != nil {
 		return reactor.Fail(err)
@@ -118,14 +120,14 @@ func (d *demo) viaSocat(port, echoPort int) *reactor.Deferred {
 	argv := []string{"socat", "TCP-LISTEN:" + strconv.Itoa(port) + ",bind=127.0.0.1,reuseaddr",
 		"TCP:127.0.0.1:" + strconv.Itoa(echoPort)}
 	d.forwarder = fmt.Sprint(argv)
-	done, err := d.proc.Spawn(socat, argv, protocol.SpawnOptions{})
-	if err != nil {
+	opts := protocol.SpawnOptions{NewProcessGroup: d.proc.Hardening.StopGroup}
+	if _, err := r.SpawnProcess(d.proc, socat, argv, opts); err != nil {
 		return reactor.Fail(err)
 	}
-	return done
+	return d.proc.Deferred
 }
 
-func (d *demo) viaSSH(r *reactor.Reactor, port, echoPort int) *reactor.Deferred {
+func (d *demo) viaSSH(r *braid.Reactor, port, echoPort int) *reactor.Deferred {
 	return conchtest.StartSSHServer(r, conchtest.SSHServerOptions{}).AddCallback(func(v any) (any, error) {
 		d.sshd = v.(*conchtest.SSHServer)
 		args := fmt.Sprintf("-N -L%d:127.0.0.1:%d", port, echoPort)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/conchtest"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
@@ -59,7 +60,7 @@ func forwardRuns(n int, delay time.Duration, hardened, lag bool) (time.Duration,
 	}
 	var total time.Duration
 	var failed error
-	_, err = runOnReactor(func(r *reactor.Reactor, stop func(time.Duration)) {
+	_, err = runOnReactor(func(r *braid.Reactor, stop func(time.Duration)) {
 		echo, err := conchtest.ListenEcho(r, "127.0.0.1")
 		if err != nil {
 			failed = err
@@ -110,7 +111,7 @@ func forwardRuns(n int, delay time.Duration, hardened, lag bool) (time.Duration,
 	return total, err
 }
 
-func startForward(r *reactor.Reactor, socat string, echoPort int, delay time.Duration, hardened bool) (*reactor.Deferred, *conchtest.ForwardingProcess, error) {
+func startForward(r *braid.Reactor, socat string, echoPort int, delay time.Duration, hardened bool) (*reactor.Deferred, *conchtest.ForwardingProcess, error) {
 	port, err := conchtest.FreePort()
 	if err != nil {
 		return nil, nil, err
@@ -123,8 +124,14 @@ func startForward(r *reactor.Reactor, socat string, echoPort int, delay time.Dur
 	}
 	script := fmt.Sprintf("sleep %.3f; exec %s -d -d -lu TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr TCP:127.0.0.1:%d",
 		delay.Seconds(), socat, port, echoPort)
-	d, err := proc.Spawn("/bin/sh", []string{"sh", "-c", script}, protocol.SpawnOptions{})
-	return d, proc, err
+	// Hardening.StopGroup signals the child's own process group: give it one,
+	// as ForwardingProcess.Spawn used to.
+	opts := protocol.SpawnOptions{NewProcessGroup: proc.Hardening.StopGroup}
+	d := proc.Deferred // taken before the spawn, as Spawn did: the process clears the field when it fires it
+	if _, err := r.SpawnProcess(proc, "/bin/sh", []string{"sh", "-c", script}, opts); err != nil {
+		return nil, proc, err
+	}
+	return d, proc, nil
 }
 
 // readinessLag is the time from socat's "listening on" log line to the

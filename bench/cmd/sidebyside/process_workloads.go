@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -55,12 +56,12 @@ func (p *procBenchProto) ProcessEnded(reason *reactor.Failure) { p.onEnded(reaso
 // time: each ProcessEnded spawns the next.
 func braidSpawnTrue(n, width int) (time.Duration, error) {
 	var failed error
-	el, err := runOnReactor(func(r *reactor.Reactor, stop func(time.Duration)) {
+	el, err := runOnReactor(func(r *braid.Reactor, stop func(time.Duration)) {
 		started, ended := 0, 0
 		t0 := time.Now()
 		var spawn func()
 		onEnded := func(reason *reactor.Failure) {
-			if _, ok := reactor.As[reactor.ProcessDone](reason); !ok && failed == nil {
+			if _, ok := errors.AsType[*protocol.ProcessDone](reason); !ok && failed == nil {
 				failed = fmt.Errorf("child ended with %v", reason)
 			}
 			ended++
@@ -75,7 +76,7 @@ func braidSpawnTrue(n, width int) (time.Duration, error) {
 		spawn = func() {
 			started++
 			proto := &procBenchProto{onEnded: onEnded}
-			if _, err := protocol.SpawnProcess(r, proto, procBenchExe, []string{"true"}, protocol.SpawnOptions{}); err != nil {
+			if _, err := r.SpawnProcess(proto, procBenchExe, []string{"true"}, protocol.SpawnOptions{}); err != nil {
 				failed = err
 				stop(0)
 			}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/reactor"
 )
 
@@ -103,8 +104,8 @@ func braidDeferredChain(n int) (time.Duration, error) {
 
 // runOnReactor runs a fresh reactor on this goroutine until start (its first
 // call) and what it schedules call stop; it returns what stop was given.
-func runOnReactor(start func(r *reactor.Reactor, stop func(time.Duration))) (time.Duration, error) {
-	r, err := reactor.New()
+func runOnReactor(start func(r *braid.Reactor, stop func(time.Duration))) (time.Duration, error) {
+	r, err := braid.New()
 	if err != nil {
 		return 0, err
 	}
@@ -124,7 +125,7 @@ func runOnReactor(start func(r *reactor.Reactor, stop func(time.Duration))) (tim
 // braidCallLaterFire mirrors reactor_calllater.py fire: a turn schedules
 // batch zero-delay calls; the last of them to run schedules the next batch.
 func braidCallLaterFire(n, batch int) (time.Duration, error) {
-	return runOnReactor(func(r *reactor.Reactor, stop func(time.Duration)) {
+	return runOnReactor(func(r *braid.Reactor, stop func(time.Duration)) {
 		left, inBatch := n, 0
 		t0 := time.Now()
 		var fire, scheduleBatch func()
@@ -184,7 +185,7 @@ func nothing() {}
 // and cancels batch calls, then yields one turn.
 func braidCallLaterCancel(n int) (time.Duration, error) {
 	var cancelErr error
-	el, err := runOnReactor(func(r *reactor.Reactor, stop func(time.Duration)) {
+	el, err := runOnReactor(func(r *braid.Reactor, stop func(time.Duration)) {
 		left := n
 		t0 := time.Now()
 		var runBatch func()
@@ -220,7 +221,7 @@ func goAfterFuncStop(n int) (time.Duration, error) {
 // braidCallFromThread times n round trips from this goroutine into a reactor
 // running on another: CallFromThread, then wait for the call to signal back.
 func braidCallFromThread(n int) (time.Duration, error) {
-	r, err := reactor.New()
+	r, err := braid.New()
 	if err != nil {
 		return 0, err
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -41,7 +42,7 @@ func init() {
 		Bytes:   tcpChunk,
 		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{reuse: true}) },
 		PlainGo: goEcho,
-		Note: "both braid ends set TCPConnection.ReuseReadBuffer (the protocol does not keep read slices); writes as by " +
+		Note: "both braid ends set TCPConnOptions.ReuseReadBuffer (the protocol does not keep read slices); writes as by " +
 			"default. The difference from the default row is what fresh memory for every read costs.",
 	})
 	register(Workload{
@@ -52,7 +53,7 @@ func init() {
 		Bytes:   tcpChunk,
 		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{reuse: true, writeThrough: true}) },
 		PlainGo: goEcho,
-		Note: "both braid ends set TCPConnection.ReuseReadBuffer (the protocol does not keep read slices) and " +
+		Note: "both braid ends set TCPConnOptions.ReuseReadBuffer (the protocol does not keep read slices) and " +
 			"WriteThrough (write to the kernel at once when nothing is queued), what net.Conn code does.",
 	})
 	register(Workload{
@@ -117,38 +118,33 @@ func init() {
 	})
 }
 
-// tcpTuning is what a braid end sets on its TCPConnection; the zero value
-// keeps the defaults.
+// tcpTuning is the per-connection tuning both braid ends get, through
+// ListenTCPOptions.Conn and ConnectTCPOptions.Conn; the zero value keeps the
+// defaults.
 type tcpTuning struct{ reuse, writeThrough bool }
 
-func (tu tcpTuning) apply(t protocol.Transport) {
-	c := t.(*protocol.TCPConnection)
-	c.ReuseReadBuffer = tu.reuse
-	c.WriteThrough = tu.writeThrough
+func (tu tcpTuning) conn() protocol.TCPConnOptions {
+	return protocol.TCPConnOptions{ReuseReadBuffer: tu.reuse, WriteThrough: tu.writeThrough}
 }
 
 // benchEchoServer writes back what it receives.
 type benchEchoServer struct {
 	protocol.BaseProtocol
-	tuning tcpTuning
 }
 
-func (e *benchEchoServer) ConnectionMade()       { e.tuning.apply(e.Transport) }
 func (e *benchEchoServer) DataReceived(b []byte) { e.Transport.Write(b) }
 
 // benchEchoClient writes a chunk, waits for it to come back, n times.
 type benchEchoClient struct {
 	protocol.BaseProtocol
-	chunk  []byte
-	n      int
-	got    int
-	tuning tcpTuning
-	t0     time.Time
-	done   func(time.Duration)
+	chunk []byte
+	n     int
+	got   int
+	t0    time.Time
+	done  func(time.Duration)
 }
 
 func (c *benchEchoClient) ConnectionMade() {
-	c.tuning.apply(c.Transport)
 	c.t0 = time.Now()
 	c.Transport.Write(c.chunk)
 }
@@ -174,17 +170,17 @@ type benchFailFactory struct {
 	failed *error
 }
 
-func (f *benchFailFactory) ClientConnectionFailed(c *protocol.Connector, reason *reactor.Failure) {
+func (f *benchFailFactory) ClientConnectionFailed(c protocol.Connector, reason *reactor.Failure) {
 	*f.failed = reason
 }
 
 // braidEcho mirrors tcp_echo.py: echo server and client on one reactor.
 func braidEcho(n int, tuning tcpTuning) (time.Duration, error) {
 	var failed error
-	el, err := runOnReactor(func(r *reactor.Reactor, stop func(time.Duration)) {
-		port, err := protocol.ListenTCP(r, 0, protocol.FactoryFor(func() protocol.Protocol {
-			return &benchEchoServer{tuning: tuning}
-		}), 0, "127.0.0.1")
+	el, err := runOnReactor(func(r *braid.Reactor, stop func(time.Duration)) {
+		port, err := r.ListenTCP(0, protocol.FactoryFor(func() protocol.Protocol {
+			return &benchEchoServer{}
+		}), protocol.ListenTCPOptions{Interface: "127.0.0.1", Conn: tuning.conn()})
 		if err != nil {
 			failed = err
 			stop(0)
@@ -192,12 +188,12 @@ func braidEcho(n int, tuning tcpTuning) (time.Duration, error) {
 		}
 		cf := &benchFailFactory{failed: &failed}
 		cf.Protocol = func() protocol.Protocol {
-			return &benchEchoClient{chunk: make([]byte, tcpChunk), n: n, tuning: tuning, done: func(d time.Duration) {
+			return &benchEchoClient{chunk: make([]byte, tcpChunk), n: n, done: func(d time.Duration) {
 				port.StopListening()
 				stop(d)
 			}}
 		}
-		protocol.ConnectTCP(r, "127.0.0.1", port.GetHost().(*net.TCPAddr).Port, cf, 0)
+		r.ConnectTCP("127.0.0.1", port.GetHost().(*net.TCPAddr).Port, cf, protocol.ConnectTCPOptions{Conn: tuning.conn()})
 	})
 	return el, errors.Join(err, failed)
 }
@@ -306,22 +302,19 @@ func echoClient(n int, addr string) (time.Duration, error) {
 // connection from ConnectionLost.
 type benchChurnClient struct {
 	protocol.BaseProtocol
-	tuning tcpTuning
-	next   func()
+	next func()
 }
 
-func (c *benchChurnClient) ConnectionMade() {
-	c.tuning.apply(c.Transport)
-	c.Transport.Write([]byte{'x'})
-}
+func (c *benchChurnClient) ConnectionMade()                     { c.Transport.Write([]byte{'x'}) }
 func (c *benchChurnClient) DataReceived([]byte)                 { c.Transport.LoseConnection() }
 func (c *benchChurnClient) ConnectionLost(why *reactor.Failure) { c.next() }
 
 // braidChurn mirrors tcp_churn.py.
 func braidChurn(n int, tuning tcpTuning) (time.Duration, error) {
 	var failed error
-	el, err := runOnReactor(func(r *reactor.Reactor, stop func(time.Duration)) {
-		port, err := protocol.ListenTCP(r, 0, protocol.FactoryFor(func() protocol.Protocol { return &benchEchoServer{tuning: tuning} }), 128, "127.0.0.1")
+	el, err := runOnReactor(func(r *braid.Reactor, stop func(time.Duration)) {
+		port, err := r.ListenTCP(0, protocol.FactoryFor(func() protocol.Protocol { return &benchEchoServer{} }),
+			protocol.ListenTCPOptions{Interface: "127.0.0.1", Backlog: 128, Conn: tuning.conn()})
 		if err != nil {
 			failed = err
 			stop(0)
@@ -339,9 +332,9 @@ func braidChurn(n int, tuning tcpTuning) (time.Duration, error) {
 				return
 			}
 			left--
-			protocol.ConnectTCP(r, "127.0.0.1", portNo, cf, 0)
+			r.ConnectTCP("127.0.0.1", portNo, cf, protocol.ConnectTCPOptions{Conn: tuning.conn()})
 		}
-		cf.Protocol = func() protocol.Protocol { return &benchChurnClient{tuning: tuning, next: next} }
+		cf.Protocol = func() protocol.Protocol { return &benchChurnClient{next: next} }
 		next()
 	})
 	return el, errors.Join(err, failed)
@@ -447,11 +440,11 @@ func braidForward(n int) (time.Duration, error) {
 		return 0, err
 	}
 	defer sink.Close()
-	r, err := reactor.New()
+	r, err := braid.New()
 	if err != nil {
 		return 0, err
 	}
-	fwd, err := protocol.ListenForward(r, 0, "127.0.0.1", "127.0.0.1", sink.Addr().(*net.TCPAddr).Port)
+	fwd, err := protocol.ListenForward(r, 0, "127.0.0.1", sink.Addr().(*net.TCPAddr).Port, protocol.ListenTCPOptions{Interface: "127.0.0.1"})
 	if err != nil {
 		r.Close()
 		return 0, err

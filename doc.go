@@ -1,0 +1,18 @@
+// Package braid is the reactor of braid, a Go port of the part of Twisted
+// that test suites for servers lean on: New returns a [Reactor] — the
+// single-goroutine event loop of package reactor (timers, Deferreds,
+// descriptors, system events) plus Twisted's TCP and process methods, so
+// that ported code calls r.ListenTCP, r.ConnectTCP and r.SpawnProcess as
+// it called reactor.listenTCP, reactor.connectTCP and reactor.spawnProcess.
+//
+// There is no global reactor: each program or test makes its own (trial.Run
+// hands one to each test). Code that needs a reactor takes the narrowest of
+// the interfaces it satisfies — reactor.Time, reactor.Core,
+// reactor.FromThreads, reactor.FDSet, reactor.ErrorLogger,
+// protocol.ReactorTCP, protocol.ReactorProcess — so that an in-memory fake
+// can stand in for it in tests.
+//
+// braid runs on Linux 5.4 or later (epoll, pidfds) with Go 1.26.
+// docs/DESIGN.md in the repository explains the design; docs/SEMANTICS.md
+// lists the Twisted behaviours braid keeps, by the rule ids its tests cite.
+package braid

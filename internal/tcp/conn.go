@@ -1,0 +1,239 @@
+package tcp
+
+import (
+	"errors"
+	"net"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/braid-go/braid/protocol"
+	"github.com/braid-go/braid/reactor"
+)
+
+// Conn is the transport of one TCP connection, accepted by a Port or made
+// by a Connector: Twisted's tcp.Server and tcp.Client. Its socket is
+// non-blocking and watched by the reactor's epoll set; no goroutine is
+// involved. Use it from the reactor goroutine only.
+//
+// Writes are copied into an unbounded buffer, as in Twisted; register a
+// producer (RegisterProducer) to keep memory bounded when writing faster
+// than the peer reads.
+type Conn struct {
+	r     *reactor.Reactor
+	fd    int
+	proto protocol.Protocol
+
+	host, peer *net.TCPAddr
+	server     bool       // accepted by a Port
+	connector  *Connector // set for a client connection
+	connecting bool       // client: connect(2) in progress
+
+	connected          bool
+	disconnecting      bool // LoseConnection: close once the buffer drains
+	disconnected       bool
+	writeDisconnecting bool // LoseWriteConnection: shut down writing once drained
+	writeDisconnected  bool
+	readDisconnected   bool // EOF seen and handed to a half-closeable protocol
+	aborting           bool
+
+	wbuf []byte // bytes queued; wbuf[woff:] is still to send
+	woff int
+
+	producer       protocol.Producer
+	streaming      bool
+	producerPaused bool
+
+	// opts are fixed when the connection is made: see
+	// protocol.TCPConnOptions for what each one does.
+	opts protocol.TCPConnOptions
+
+	writeErr error // a write-through send failed; DoWrite reports it
+
+	reading    bool // registered as a reader
+	lingering  bool // buffer drained, writer kept registered (DoWrite)
+	idlePasses int  // writable passes with nothing to send while lingering
+	holdWrite  bool // bytes queued while lingering: not sent this pass
+	inRead     bool // inside DataReceived
+}
+
+var _ protocol.TCPTransport = (*Conn)(nil)
+
+func newConn(r *reactor.Reactor, fd int, opts protocol.TCPConnOptions) *Conn {
+	return &Conn{r: r, fd: fd, opts: opts}
+}
+
+// Fileno returns the socket's descriptor, or -1 once closed.
+func (c *Conn) Fileno() int { return c.fd }
+
+// Protocol returns the protocol the connection delivers to (nil for a client
+// that is still connecting).
+func (c *Conn) Protocol() protocol.Protocol { return c.proto }
+
+// String names the connection by its addresses, for dirty-reactor reports:
+// "TCP connection <local> -> <remote>" for a client,
+// "TCP connection <local> <- <remote>" for an accepted one.
+func (c *Conn) String() string {
+	local := "?"
+	if h := c.GetHost(); h != nil {
+		local = h.String()
+	}
+	remote := "?"
+	if c.peer != nil {
+		remote = c.peer.String()
+	}
+	switch {
+	case c.connecting:
+		return "TCP connection " + local + " -> " + remote + " (connecting)"
+	case c.server:
+		return "TCP connection " + local + " <- " + remote
+	}
+	return "TCP connection " + local + " -> " + remote
+}
+
+// GetHost ports getHost: the local address (a *net.TCPAddr), or nil before
+// the socket exists.
+func (c *Conn) GetHost() net.Addr {
+	if c.host == nil && c.fd >= 0 {
+		if sa, err := unix.Getsockname(c.fd); err == nil {
+			c.host = tcpAddrOf(sa)
+		}
+	}
+	if c.host == nil {
+		return nil
+	}
+	return c.host
+}
+
+// GetPeer ports getPeer: the remote address (a *net.TCPAddr).
+func (c *Conn) GetPeer() net.Addr {
+	if c.peer == nil {
+		return nil
+	}
+	return c.peer
+}
+
+func (c *Conn) startReading() { c.reading = c.r.AddReader(c) == nil }
+func (c *Conn) stopReading()  { c.reading = false; c.r.RemoveReader(c) }
+func (c *Conn) startWriting() { _ = c.r.AddWriter(c) }
+
+func (c *Conn) stopWriting() {
+	c.lingering, c.idlePasses, c.holdWrite = false, 0, false
+	c.r.RemoveWriter(c)
+}
+
+// makeConnection hands the connected transport to its protocol (T-01).
+func (c *Conn) makeConnection(p protocol.Protocol) {
+	c.proto = p
+	c.connected = true
+	c.startReading()
+	protocol.Bind(p)
+	p.MakeConnection(c)
+}
+
+// ReadConnectionLost is called by the reactor when the peer has shut down
+// its writing side. A HalfCloseableProtocol is told so and the connection
+// stays open for writing; any other protocol gets ConnectionLost.
+func (c *Conn) ReadConnectionLost(reason *reactor.Failure) {
+	hc, ok := c.proto.(protocol.HalfCloseableProtocol)
+	if !ok || c.connecting {
+		c.ConnectionLost(reason)
+		return
+	}
+	c.readDisconnected = true
+	if f := c.protect(hc.ReadConnectionLost, "readConnectionLost"); f != nil {
+		c.ConnectionLost(f)
+	}
+}
+
+// protect runs f; a panic is logged and returned as a Failure, as Twisted's
+// transports catch what a half-close callback raises and drop the
+// connection.
+func (c *Conn) protect(f func(), why string) (failed *reactor.Failure) {
+	defer func() {
+		if v := recover(); v != nil {
+			err, ok := v.(error)
+			if !ok {
+				err = &reactor.PanicError{Value: v}
+			}
+			failed = reactor.NewFailure(err)
+			c.r.LogError(failed, why)
+		}
+	}()
+	f()
+	return nil
+}
+
+// LoseConnection ports loseConnection (T-05): reading stops, everything
+// queued is sent, then the socket is closed and the protocol gets
+// ConnectionLost(ConnectionDone). With a producer registered, the close
+// waits until it is unregistered (or, for a streaming producer, not
+// paused), as in Twisted. Calling it again does nothing.
+func (c *Conn) LoseConnection() {
+	if !c.connected || c.disconnecting || c.aborting {
+		return
+	}
+	if c.writeDisconnected {
+		// DoWrite will not close it any more: the write side is already shut.
+		c.stopReading()
+		c.stopWriting()
+		c.ConnectionLost(reactor.NewFailure(reactor.ErrConnectionDone))
+		return
+	}
+	c.stopReading()
+	c.startWriting()
+	c.disconnecting = true
+}
+
+// LoseWriteConnection ports loseWriteConnection: once the queue is sent, the
+// writing side is shut down (the peer reads EOF) while reading goes on; a
+// HalfCloseableProtocol then gets WriteConnectionLost.
+func (c *Conn) LoseWriteConnection() {
+	if !c.connected || c.writeDisconnecting || c.aborting {
+		return
+	}
+	c.writeDisconnecting = true
+	c.startWriting()
+}
+
+// AbortConnection ports abortConnection (T-05): the queue is dropped, and on
+// the next reactor pass the socket is closed with a reset; the protocol gets
+// ConnectionLost(ErrConnectionAborted) and the peer ErrConnectionLost.
+func (c *Conn) AbortConnection() {
+	if c.disconnected || c.aborting {
+		return
+	}
+	c.aborting = true
+	c.stopReading()
+	c.stopWriting()
+	c.r.CallLater(0, func() { c.ConnectionLost(reactor.NewFailure(reactor.ErrConnectionAborted)) })
+}
+
+// ConnectionLost is called by the reactor when the connection has ended (a
+// read or write error, the end of a LoseConnection, reactor shutdown) and by
+// AbortConnection. It closes the socket, stops a registered producer and
+// calls the protocol's ConnectionLost exactly once; for a client it then
+// tells the connector. On a client still connecting it fails the attempt.
+func (c *Conn) ConnectionLost(reason *reactor.Failure) {
+	if c.connecting {
+		c.connectFailed(reason)
+		return
+	}
+	if c.disconnected || c.fd < 0 {
+		return
+	}
+	c.disconnected = true
+	c.connected = false
+	if p := c.producer; p != nil {
+		c.producer = nil
+		p.StopProducing()
+	}
+	c.stopReading()
+	c.stopWriting()
+	closeSocket(c.fd, !errors.Is(reason, reactor.ErrConnectionAborted))
+	c.fd = -1
+	c.wbuf, c.woff = nil, 0
+	c.proto.ConnectionLost(reason)
+	if c.connector != nil {
+		c.connector.connectionLost(reason)
+	}
+}

@@ -1,0 +1,193 @@
+package tcp
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/braid-go/braid/protocol"
+	"github.com/braid-go/braid/reactor"
+)
+
+// This file holds the socket plumbing shared by listening ports, accepted
+// connections and client connections: address conversion, errno mapping,
+// and the reserve descriptor used when the process runs out of them.
+
+// resolveLiteral parses an IP literal (IPv6 with or without brackets, with an
+// optional zone) and returns its address family.
+func resolveLiteral(host string) (netip.Addr, bool) {
+	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
+}
+
+func familyOf(a netip.Addr) int {
+	if a.Is4() {
+		return unix.AF_INET
+	}
+	return unix.AF_INET6
+}
+
+// sockaddrOf converts an address and port to the kernel's form.
+func sockaddrOf(a netip.Addr, port int) (unix.Sockaddr, error) {
+	if port < 0 || port > 65535 {
+		return nil, fmt.Errorf("port %d out of range 0..65535", port)
+	}
+	if a.Is4() {
+		return &unix.SockaddrInet4{Port: port, Addr: a.As4()}, nil
+	}
+	sa := &unix.SockaddrInet6{Port: port, Addr: a.As16()}
+	if z := a.Zone(); z != "" {
+		ifi, err := net.InterfaceByName(z)
+		if err != nil {
+			return nil, fmt.Errorf("zone %q: %w", z, err)
+		}
+		sa.ZoneId = uint32(ifi.Index)
+	}
+	return sa, nil
+}
+
+// tcpAddrOf converts a kernel address to the *net.TCPAddr braid hands out
+// (Twisted's IPv4Address/IPv6Address with type 'TCP').
+func tcpAddrOf(sa unix.Sockaddr) *net.TCPAddr {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(append([]byte(nil), sa.Addr[:]...)), Port: sa.Port}
+	case *unix.SockaddrInet6:
+		a := &net.TCPAddr{IP: net.IP(append([]byte(nil), sa.Addr[:]...)), Port: sa.Port}
+		if sa.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a.Zone = ifi.Name
+			}
+		}
+		return a
+	}
+	return nil
+}
+
+// newStreamSocket makes a non-blocking, close-on-exec TCP socket.
+func newStreamSocket(family int) (int, error) {
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		return -1, err
+	}
+	return fd, nil
+}
+
+// closeSocket ports _SocketCloser._closeSocket: an orderly close shuts both
+// directions down first (so a descriptor shared with a child still ends the
+// connection); an abortive one sets SO_LINGER to zero so that close sends
+// a reset.
+func closeSocket(fd int, orderly bool) {
+	if orderly {
+		_ = unix.Shutdown(fd, unix.SHUT_RDWR)
+	} else {
+		_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	}
+	_ = unix.Close(fd)
+}
+
+// connectError ports error.getConnectError: the error a failed connect
+// reports, by errno. dest (host:port) goes in Msg, so the message names the
+// address.
+func connectError(err error, dest string) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		switch errno {
+		case unix.ECONNREFUSED:
+			return &protocol.ConnectionRefusedError{OSError: errno, Msg: dest}
+		case unix.ETIMEDOUT:
+			return &protocol.TimeoutError{OSError: errno, Msg: dest}
+		}
+	}
+	return &protocol.ConnectError{OSError: err, Msg: dest}
+}
+
+// lostError is the reason a connection that broke reports (T-06): an
+// ErrConnectionLost that also matches the errno (ECONNRESET, EPIPE, ...),
+// naming the connection.
+type lostError struct {
+	errno error
+	conn  string
+}
+
+func (e *lostError) Error() string {
+	return e.conn + ": " + reactor.ErrConnectionLost.Error() + ": " + e.errno.Error()
+}
+
+// Unwrap returns both the ErrConnectionLost kind and the errno, so
+// errors.Is matches either.
+func (e *lostError) Unwrap() []error { return []error{reactor.ErrConnectionLost, e.errno} }
+
+func (c *Conn) lostBy(err error) error { return &lostError{errno: err, conn: c.String()} }
+
+// isTemporary reports the errnos after which a read, write or accept
+// should simply be retried on the next readiness.
+func isTemporary(err error) bool {
+	return err == unix.EAGAIN || err == unix.EINTR || err == unix.ENOBUFS
+}
+
+// reserveFD ports tcp._reservedFD: one descriptor held back so that a
+// listening port that hits EMFILE can free it, accept the waiting
+// connection and close it at once, instead of spinning on a readable
+// socket it can never accept from.
+var reserveFD = struct {
+	sync.Mutex
+	fd int
+}{fd: -1}
+
+func reserveDescriptor() {
+	reserveFD.Lock()
+	defer reserveFD.Unlock()
+	if reserveFD.fd < 0 {
+		if fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+			reserveFD.fd = fd
+		}
+	}
+}
+
+// shedOneConnection frees the reserve, accepts one pending connection, closes
+// it and takes the reserve back. It reports whether one was shed.
+func shedOneConnection(listenFD int) bool {
+	reserveFD.Lock()
+	defer reserveFD.Unlock()
+	if reserveFD.fd < 0 {
+		return false
+	}
+	_ = unix.Close(reserveFD.fd)
+	reserveFD.fd = -1
+	nfd, _, err := unix.Accept4(listenFD, unix.SOCK_CLOEXEC)
+	if err == nil {
+		_ = unix.Close(nfd)
+	}
+	if fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+		reserveFD.fd = fd
+	}
+	return err == nil
+}
+
+// send writes b to a connected socket with MSG_NOSIGNAL, so a peer that
+// has gone away gives EPIPE rather than a SIGPIPE.
+func send(fd int, b []byte) (int, error) {
+	for {
+		n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
+		switch e {
+		case 0:
+			return int(n), nil
+		case unix.EINTR:
+			continue
+		}
+		return 0, e
+	}
+}

@@ -1,0 +1,96 @@
+package protocol
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/braid-go/braid/reactor"
+)
+
+// ClientCreator ports twisted.internet.protocol.ClientCreator: connect one
+// protocol without writing a factory, and get it back through a Deferred.
+type ClientCreator struct {
+	r        ClientCreatorReactor
+	newProto func() Protocol
+}
+
+// ClientCreatorReactor is what a ClientCreator needs of its reactor: TCP,
+// and time, to hand results on in a later pass (T-08).
+type ClientCreatorReactor interface {
+	reactor.Time
+	ReactorTCP
+}
+
+// NewClientCreator ports ClientCreator(reactor, protocolClass): newProto
+// makes the protocol for each ConnectTCP. r is the reactor (or a fake of
+// one) to connect with.
+func NewClientCreator(r ClientCreatorReactor, newProto func() Protocol) *ClientCreator {
+	return &ClientCreator{r: r, newProto: newProto}
+}
+
+// ConnectTCP ports ClientCreator.connectTCP (T-07..T-10). It calls newProto
+// at once — before any connect result, even for an attempt that will be
+// refused (T-07) — and returns a Deferred. On success the protocol's
+// ConnectionMade runs first, and the Deferred fires with the protocol on a
+// later pass, through CallLater(0) (T-08); the protocol's Factory field stays
+// nil. On failure it errbacks, also through CallLater(0), with a Failure
+// wrapping a *ConnectionRefusedError (errors.Is(err, syscall.ECONNREFUSED)
+// holds too), a *TimeoutError after the timeout, or another *ConnectError
+// (T-09). opts are as for [ReactorTCP.ConnectTCP].
+//
+// Cancelling the Deferred abandons the attempt (or drops a connection made
+// but not yet delivered) and errbacks with [reactor.ErrCancelled].
+func (cc *ClientCreator) ConnectTCP(host string, port int, opts ConnectTCPOptions) *reactor.Deferred {
+	var connector Connector
+	f := &instanceFactory{r: cc.r}
+	f.outer = f
+	d := reactor.NewDeferred(func(*reactor.Deferred) {
+		connector.Disconnect()
+		if f.pending != nil {
+			_ = f.pending.Cancel()
+			f.pending = nil
+		}
+	})
+	f.deferred = d
+	f.instance = cc.newProto()
+	connector = cc.r.ConnectTCP(host, port, f, opts)
+	return d
+}
+
+// instanceFactory ports _InstanceFactory: it hands out the one protocol made
+// in advance and fires the Deferred on the next pass.
+type instanceFactory struct {
+	BaseClientFactory
+	r        reactor.Time
+	instance Protocol
+	deferred *reactor.Deferred
+	pending  *reactor.DelayedCall
+}
+
+func (f *instanceFactory) BuildProtocol(addr net.Addr) Protocol {
+	d, p := f.deferred, f.instance
+	f.deferred = nil
+	if d != nil {
+		f.pending = f.r.CallLater(0, func() {
+			f.pending = nil
+			_ = d.Callback(p)
+		})
+	}
+	return p
+}
+
+func (f *instanceFactory) ClientConnectionFailed(c Connector, reason *reactor.Failure) {
+	d := f.deferred
+	f.deferred = nil
+	if d != nil {
+		f.pending = f.r.CallLater(0, func() {
+			f.pending = nil
+			_ = d.Errback(reason)
+		})
+	}
+}
+
+// String says what the factory is for, in reports.
+func (f *instanceFactory) String() string {
+	return fmt.Sprintf("ClientCreator factory for %T", f.instance)
+}
