@@ -38,7 +38,8 @@ const DefaultTimeout = 120 * time.Second
 type Option func(*config)
 
 type config struct {
-	timeout time.Duration
+	timeout   time.Duration
+	debugging bool
 }
 
 // Timeout ports a test's timeout attribute (TR-03): how long the Deferred
@@ -47,6 +48,11 @@ type config struct {
 // Run never waits past the test binary's deadline (go test -timeout): it
 // stops early enough to report and clean up.
 func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// Debugging gives the test a reactor made with reactor.WithDebugging: what
+// a Twisted test gets from defer.setDebugging(True) in its setUp. The
+// Deferreds the test makes record where they were made and first fired.
+func Debugging() Option { return func(c *config) { c.debugging = true } }
 
 // TimeoutError ports the defer.TimeoutError trial gives a test that is still
 // running when its timeout expires (TR-04). Clamped says the timeout was cut
@@ -131,7 +137,11 @@ func Run(t TB, f func(r *braid.Reactor) *reactor.Deferred, opts ...Option) {
 		return
 	}
 	defer unregister(ru)
-	r, err := braid.New(reactor.WithErrorObserver(ru.observe))
+	ropts := []reactor.Option{reactor.WithErrorObserver(ru.observe)}
+	if cfg.debugging {
+		ropts = append(ropts, reactor.WithDebugging())
+	}
+	r, err := braid.New(ropts...)
 	if err != nil {
 		t.Fatalf("trial: cannot make a reactor: %v", err)
 		return

@@ -566,3 +566,17 @@ func (h *slogRecorder) text() string {
 	defer h.mu.Unlock()
 	return strings.Join(h.records, "\n")
 }
+
+// Debugging gives the test's Deferreds Twisted's debug information (D-20).
+func TestRun_DebuggingOption_D20(t *testing.T) {
+	var err error
+	trial.RunSync(t, func(r *braid.Reactor) {
+		d := reactor.NewDeferred(nil)
+		_ = d.Callback(nil)
+		err = d.Callback(nil)
+	}, trial.Debugging())
+	ace, ok := errors.AsType[*reactor.AlreadyCalledError](err)
+	if !ok || !strings.Contains(ace.Creator, "TestRun_DebuggingOption_D20") {
+		t.Errorf("second Callback = %v; want an *AlreadyCalledError naming where the Deferred was made", err)
+	}
+}
