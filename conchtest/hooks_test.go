@@ -70,7 +70,12 @@ func (h *hookRun) record(format string, args ...any) {
 // descriptor, goroutine or child is left in the process.
 func runHooked(t *testing.T, script, delay string, wrap func(h *hookRun) protocol.ProcessProtocol) *hookRun {
 	t.Helper()
-	python := needProgram(t, "python3")
+	// The system's python3, as forwarding_twisted_test.go uses; a version
+	// manager's shim first in PATH would only add start-up time.
+	python := "/usr/bin/python3"
+	if _, err := os.Stat(python); err != nil {
+		python = needProgram(t, "python3")
+	}
 	leakCheck(t)
 	h := &hookRun{}
 	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
