@@ -7,10 +7,10 @@
 //
 // There is no global reactor: each program or test makes its own (trial.Run
 // hands one to each test). Code that needs a reactor takes the narrowest of
-// the interfaces it satisfies — reactor.Time, reactor.Core,
-// reactor.FromThreads, reactor.FDSet, reactor.ErrorLogger,
-// protocol.ReactorTCP, protocol.ReactorProcess — so that an in-memory fake
-// can stand in for it in tests.
+// the interfaces it satisfies — [reactor.Time], [reactor.Core],
+// [reactor.FromThreads], [reactor.FDSet], [reactor.ErrorLogger],
+// [protocol.ReactorTCP], [protocol.ReactorProcess] — so that an in-memory
+// fake can stand in for it in tests.
 //
 // braid runs on Linux 5.4 or later (epoll, pidfds) with Go 1.26.
 // docs/DESIGN.md in the repository explains the design; docs/SEMANTICS.md

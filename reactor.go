@@ -7,10 +7,11 @@ import (
 	"github.com/braid-go/braid/reactor"
 )
 
-// Reactor ports Twisted's reactor: the core loop of package reactor, whose
+// Reactor ports Twisted's reactor: the core loop, [reactor.Reactor], whose
 // methods it has (Run, Stop, CallLater, CallFromThread, AddReader, …), plus
-// IReactorTCP and IReactorProcess on real sockets and real child
-// processes. Make one with New. Only CallFromThread may be called from
+// IReactorTCP and IReactorProcess ([protocol.ReactorTCP],
+// [protocol.ReactorProcess]) on real sockets and real child processes. Make
+// one with [New]. Only CallFromThread may be called from
 // other goroutines; everything else runs on the goroutine running Run (or
 // before Run starts).
 type Reactor struct {
@@ -28,7 +29,8 @@ var (
 )
 
 // New returns a reactor that is not running yet, configured by opts (see
-// reactor.Option). It fails only when the kernel refuses an epoll set or an
+// [reactor.Option]: [reactor.WithErrorObserver], [reactor.WithDebugging],
+// [reactor.WithSignalHandlers]). It fails only when the kernel refuses an epoll set or an
 // eventfd. Call Run to start it; release a reactor that is never run, or
 // only crashed, with Close.
 func New(opts ...reactor.Option) (*Reactor, error) {
@@ -41,10 +43,10 @@ func New(opts ...reactor.Option) (*Reactor, error) {
 
 // ListenTCP ports reactor.listenTCP (T-04): it listens on
 // opts.Interface:port and calls factory.BuildProtocol for each connection
-// accepted, whose transport is a protocol.TCPTransport. port 0 picks a free
+// accepted, whose transport is a [protocol.TCPTransport]. port 0 picks a free
 // port (GetHost says which). The socket has SO_REUSEADDR, as in Twisted.
 // Any failure (address in use, an interface that is not an IP literal) is
-// returned at once as a *protocol.CannotListenError, and the factory is not
+// returned at once as a [*protocol.CannotListenError], and the factory is not
 // started; on success factory.DoStart has run. Call StopListening when
 // finished; the reactor's shutdown also closes the port.
 func (r *Reactor) ListenTCP(port int, factory protocol.Factory, opts protocol.ListenTCPOptions) (protocol.ListeningPort, error) {
@@ -74,7 +76,7 @@ func (r *Reactor) ConnectTCP(host string, port int, factory protocol.ClientFacto
 // drives proto. Before it returns, the child is running and
 // proto.MakeConnection (so ConnectionMade) has been called; a panic there
 // is logged and the transport still returned (P-04). The transport is also
-// a protocol.GroupSignaler.
+// a [protocol.GroupSignaler].
 //
 // Environment, as in Twisted and unlike os/exec: the zero SpawnOptions
 // gives the child an EMPTY environment (P-02); set InheritEnv for the
@@ -82,7 +84,7 @@ func (r *Reactor) ConnectTCP(host string, port int, factory protocol.ClientFacto
 // PATH, or in /bin:/usr/bin when the child has none (P-03).
 //
 // Unlike Twisted, which reports a failed exec as a child that exits 1 with
-// a traceback on stderr (P-05), SpawnProcess returns a *protocol.SpawnError:
+// a traceback on stderr (P-05), SpawnProcess returns a [*protocol.SpawnError]:
 // for a missing executable or working directory errors.Is(err,
 // fs.ErrNotExist) holds, for one that cannot be executed errors.Is(err,
 // fs.ErrPermission); the message names the path, and proto is never called.

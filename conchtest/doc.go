@@ -1,8 +1,8 @@
 // Package conchtest ports the helpers of Twisted Conch's forwarding tests
-// (twisted.conch.test.test_conch): ForwardingProcess drives a third-party
+// (twisted.conch.test.test_conch): [ForwardingProcess] drives a third-party
 // process that starts a server — it reconnects until the server's port
 // accepts, sends data, collects the reply, stops the process and fires a
-// Deferred once with what came back; OpenSSHProcess collects an ssh
+// Deferred once with what came back; [OpenSSHProcess] collects an ssh
 // command's output. Around them: an echo server, a free-port helper, and a
 // harness that runs a real OpenSSH sshd on loopback with throw-away keys, so
 // Conch's OpenSSH tests run against real ssh and sshd.

@@ -28,7 +28,7 @@ func EchoFactory() protocol.Factory {
 }
 
 // ListenEcho starts an echo server on iface ("127.0.0.1" or "::1") and an
-// ephemeral port; PortNumber says which. Stop it with StopListening.
+// ephemeral port; [PortNumber] says which. Stop it with StopListening.
 func ListenEcho(r protocol.ReactorTCP, iface string) (protocol.ListeningPort, error) {
 	return r.ListenTCP(0, EchoFactory(), protocol.ListenTCPOptions{Interface: iface})
 }

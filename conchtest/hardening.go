@@ -9,7 +9,7 @@ import (
 	"github.com/braid-go/braid/reactor"
 )
 
-// Hardening selects what a ForwardingProcess does beyond Conch's helper.
+// Hardening selects what a [ForwardingProcess] does beyond Conch's helper.
 // Every field's zero value is Conch's behaviour, so the zero Hardening is
 // the faithful port; Hardened() returns the recommended settings.
 type Hardening struct {
@@ -121,7 +121,7 @@ func (e *DeadlineError) Error() string {
 	return fmt.Sprintf("conchtest: nothing accepted on 127.0.0.1:%d within %v (%d connect attempts)", e.Port, e.Deadline, e.Attempts)
 }
 
-// As makes a DeadlineError a *protocol.TimeoutError (and so a
+// As makes a [DeadlineError] a *protocol.TimeoutError (and so a
 // *protocol.ConnectError) to errors.As and errors.AsType, as a connect
 // timeout is.
 func (e *DeadlineError) As(target any) bool {

@@ -89,7 +89,7 @@ type ForwardingProcess struct {
 	ended      bool  // ProcessEnded has been delivered
 }
 
-// Timeline records a ForwardingProcess's progress.
+// Timeline records a [ForwardingProcess]'s progress.
 type Timeline struct {
 	// Attempts counts connect attempts to Port.
 	Attempts int
@@ -114,7 +114,7 @@ func (t Timeline) Readiness() time.Duration {
 	return t.Connected.Sub(t.Spawned)
 }
 
-// ForwardingReactor is what a ForwardingProcess needs of its reactor: time
+// ForwardingReactor is what a [ForwardingProcess] needs of its reactor: time
 // for its retries and stop, TCP for its connects, and a place to log the
 // errors nobody else sees. braid.Reactor is one.
 type ForwardingReactor interface {
@@ -123,7 +123,7 @@ type ForwardingReactor interface {
 	protocol.ReactorTCP
 }
 
-// NewForwardingProcess returns a ForwardingProcess for a server on
+// NewForwardingProcess returns a [ForwardingProcess] for a server on
 // 127.0.0.1:port, driven by r (Conch's helper uses the global reactor),
 // with a cancellable Deferred.
 func NewForwardingProcess(r ForwardingReactor, port int, data []byte) *ForwardingProcess {
@@ -149,7 +149,7 @@ type forwardingSteps interface {
 	ReallyDie()
 }
 
-// steps returns the embedding value's steps (the ForwardingProcess itself
+// steps returns the embedding value's steps (the [ForwardingProcess] itself
 // when it is not embedded).
 func (p *ForwardingProcess) steps() forwardingSteps {
 	if s, ok := p.Outer().(forwardingSteps); ok {
@@ -394,7 +394,7 @@ func (p *ForwardingProcess) fireFailure() {
 	}
 }
 
-// abort is the canceller NewForwardingProcess installs: stop everything and
+// abort is the canceller [NewForwardingProcess] installs: stop everything and
 // kill the child.
 func (p *ForwardingProcess) abort() {
 	p.takeDeferred() // Cancel fires it with CancelledError

@@ -48,7 +48,7 @@ type SSHServerOptions struct {
 	NoIPv6 bool
 }
 
-// SSHServer is a real OpenSSH sshd on loopback, started by StartSSHServer
+// SSHServer is a real OpenSSH sshd on loopback, started by [StartSSHServer]
 // for the tests that Conch runs against its own server (C-11, C-12). It
 // accepts public-key logins for one user with a throw-away ed25519 key.
 //
@@ -85,7 +85,7 @@ type SSHServer struct {
 const startAttempts = 5
 
 // Reactor is what the OpenSSH harness needs of its reactor: a
-// ForwardingReactor that also spawns processes. braid.Reactor is one.
+// [ForwardingReactor] that also spawns processes. braid.Reactor is one.
 type Reactor interface {
 	ForwardingReactor
 	protocol.ReactorProcess
@@ -267,7 +267,7 @@ func (s *SSHServer) spawn(ready *reactor.Deferred, attemptsLeft int) {
 // Log returns the tail of sshd's log (its stderr).
 func (s *SSHServer) Log() string { return s.proc.log.String() }
 
-// Stop ends sshd (SIGTERM, then SIGKILL after 5 s) and, when StartSSHServer
+// Stop ends sshd (SIGTERM, then SIGKILL after 5 s) and, when [StartSSHServer]
 // made the directory, removes it. The Deferred fires once sshd has ended.
 // Calling Stop again returns the same Deferred.
 func (s *SSHServer) Stop() *reactor.Deferred {
@@ -358,12 +358,12 @@ func (p *sshdProcess) ProcessEnded(reason *reactor.Failure) {
 }
 
 // Execute ports OpenSSHClientMixin.execute (C-12): it gives process a
-// Deferred when it has none (a ForwardingProcess has one already), spawns
+// Deferred when it has none (a [ForwardingProcess] has one already), spawns
 // OpenSSH's ssh against this server with Conch's options — in an EMPTY
 // environment, as Conch does — and returns that Deferred.
 // sshArgs and remoteCommand are split on whitespace, so "-R 1:h:2" becomes
 // two arguments and an empty remoteCommand adds none. Deviations (see
-// SSHServer): ed25519 keys, the server's real user, absolute paths, and
+// [SSHServer]): ed25519 keys, the server's real user, absolute paths, and
 // -oBatchMode=yes so that ssh never waits for a prompt.
 func (s *SSHServer) Execute(remoteCommand string, process DeferredProcess, sshArgs string) *reactor.Deferred {
 	ssh, err := FindProgram("ssh", "openssh-client")
@@ -396,7 +396,7 @@ func (s *SSHServer) SSHArgv(remoteCommand, sshArgs string) []string {
 }
 
 // DeferredProcess is a ProcessProtocol that fires a Deferred field when it
-// ends: ForwardingProcess and OpenSSHProcess, and the types embedding them
+// ends: [ForwardingProcess] and [OpenSSHProcess], and the types embedding them
 // (the unexported method is promoted to them).
 type DeferredProcess interface {
 	protocol.ProcessProtocol
@@ -416,7 +416,7 @@ func (p *sshdProcess) signalGroup(sig syscall.Signal) error {
 }
 
 // spawnAdjuster is a process that needs spawn options of its own (a
-// process group for ForwardingProcess's group stop).
+// process group for [ForwardingProcess]'s group stop).
 type spawnAdjuster interface {
 	adjustSpawn(opts *protocol.SpawnOptions)
 }

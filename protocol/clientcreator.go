@@ -14,7 +14,7 @@ type ClientCreator struct {
 	newProto func() Protocol
 }
 
-// ClientCreatorReactor is what a ClientCreator needs of its reactor: TCP,
+// ClientCreatorReactor is what a [ClientCreator] needs of its reactor: TCP,
 // and time, to hand results on in a later pass (T-08).
 type ClientCreatorReactor interface {
 	reactor.Time

@@ -2,10 +2,10 @@
 // twisted.internet: the interfaces (IProtocol, ITransport, ITCPTransport,
 // IProcessProtocol, IProcessTransport, IListeningPort, IConnector, and the
 // reactor's IReactorTCP and IReactorProcess), the embeddable bases users
-// build on (Protocol, ProcessProtocol, Factory, ClientFactory), the
+// build on (Protocol, [ProcessProtocol], Factory, [ClientFactory]), the
 // keyword arguments of listenTCP, connectTCP and spawnProcess as option
 // structs, the transports' errors, and what Twisted builds on top of them:
-// ClientCreator, Conch's ForwardingPort and the port forwarder of
+// [ClientCreator], Conch's [ForwardingPort] and the port forwarder of
 // twisted.protocols.portforward.
 //
 // The real transports are braid.Reactor's: its ListenTCP, ConnectTCP and

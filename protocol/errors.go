@@ -33,7 +33,7 @@ func (e *ConnectError) Error() string {
 func (e *ConnectError) Unwrap() error { return e.OSError }
 
 // ConnectionRefusedError ports error.ConnectionRefusedError (a
-// ConnectError): nobody listens on the port.
+// [ConnectError]): nobody listens on the port.
 type ConnectionRefusedError struct {
 	OSError error
 	Msg     string
@@ -51,7 +51,7 @@ func (e *ConnectionRefusedError) As(target any) bool {
 	return asConnectError(target, e.OSError, e.Msg)
 }
 
-// TimeoutError ports error.TimeoutError (a ConnectError): the connect did
+// TimeoutError ports error.TimeoutError (a [ConnectError]): the connect did
 // not complete in time. (A Deferred's AddTimeout fails with
 // reactor.TimeoutError, Twisted's defer.TimeoutError.)
 type TimeoutError struct {

@@ -15,7 +15,7 @@ import (
 // ConnectionDone (T-02).
 //
 // DoStart and DoStop are called by each port and connector that starts and
-// stops using the factory; BaseFactory counts them (T-03).
+// stops using the factory; [BaseFactory] counts them (T-03).
 type Factory interface {
 	BuildProtocol(addr net.Addr) Protocol
 	DoStart()
@@ -23,7 +23,7 @@ type Factory interface {
 }
 
 // BaseFactory ports twisted.internet.protocol.Factory. Set Protocol (or use
-// FactoryFor) and BuildProtocol makes one protocol per connection, setting
+// [FactoryFor]) and BuildProtocol makes one protocol per connection, setting
 // its Factory field. Embed it to override StartFactory and StopFactory (or
 // BuildProtocol); ports and connectors [Bind] the factory before they use
 // it, so the base reaches the overrides. Like [BaseProtocol], an embedded
@@ -71,7 +71,7 @@ func FactoryFor(newProto func() Protocol) *BaseFactory {
 }
 
 // BuildProtocol ports buildProtocol: it calls Protocol and sets the new
-// protocol's Factory field (when it embeds BaseProtocol) to the factory.
+// protocol's Factory field (when it embeds [BaseProtocol]) to the factory.
 func (f *BaseFactory) BuildProtocol(addr net.Addr) Protocol {
 	outer := f.bound("BuildProtocol")
 	if f.Protocol == nil {
@@ -136,13 +136,13 @@ type ClientFactory interface {
 	ClientConnectionLost(c Connector, reason *reactor.Failure)
 }
 
-// BaseClientFactory ports ClientFactory as an embeddable base: a BaseFactory
+// BaseClientFactory ports [ClientFactory] as an embeddable base: a [BaseFactory]
 // whose three client callbacks do nothing.
 type BaseClientFactory struct {
 	BaseFactory
 }
 
-// ClientFactoryFor is FactoryFor for clients. It is bound already.
+// ClientFactoryFor is [FactoryFor] for clients. It is bound already.
 func ClientFactoryFor(newProto func() Protocol) *BaseClientFactory {
 	f := &BaseClientFactory{BaseFactory{Protocol: newProto}}
 	f.outer = f

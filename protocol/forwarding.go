@@ -2,7 +2,7 @@ package protocol
 
 import "github.com/braid-go/braid/reactor"
 
-// ForwardingPortOwner is told what a ForwardingPort collected once its
+// ForwardingPortOwner is told what a [ForwardingPort] collected once its
 // connection has ended: ConchTestForwardingProcess's
 // forwardingPortDisconnected.
 type ForwardingPortOwner interface {
@@ -32,7 +32,7 @@ func NewForwardingPort(owner ForwardingPortOwner, data []byte) *ForwardingPort {
 }
 
 // ConnectionMade empties the buffer and writes Data. (DataReceived copies
-// what it gets, so a connection made for a ForwardingPort may set
+// what it gets, so a connection made for a [ForwardingPort] may set
 // TCPConnOptions.ReuseReadBuffer, as ForwardingProcess does.)
 func (p *ForwardingPort) ConnectionMade() {
 	p.Buffer = []byte{}

@@ -11,7 +11,7 @@ import (
 // each connection, connect to a target and relay bytes both ways.
 
 // ProxyFactory ports portforward.ProxyFactory: a server factory whose
-// protocols (ProxyServer) each connect to Host:Port and relay bytes in both
+// protocols ([ProxyServer]) each connect to Host:Port and relay bytes in both
 // directions. The two transports are registered as each other's producers,
 // so a slow side pauses reading from the fast one and memory stays bounded
 // (about two read buffers per direction), as in Twisted.
@@ -32,7 +32,7 @@ import (
 //     never resume (in Twisted it can, if its buffer had filled).
 //
 // The relay never keeps the slices it receives, so its outgoing
-// connections use TCPConnOptions.ReuseReadBuffer, and ListenForward's
+// connections use TCPConnOptions.ReuseReadBuffer, and [ListenForward]'s
 // accepted ones too; that changes nothing observable.
 type ProxyFactory struct {
 	BaseFactory
@@ -54,14 +54,14 @@ type ProxyFactory struct {
 }
 
 // NewProxyFactory ports ProxyFactory(host, port). It is bound already (see
-// Binder).
+// [Binder]).
 func NewProxyFactory(r ReactorTCP, host string, port int) *ProxyFactory {
 	f := &ProxyFactory{R: r, Host: host, Port: port}
 	f.Bind(f)
 	return f
 }
 
-// BuildProtocol makes a ProxyServer for an accepted connection.
+// BuildProtocol makes a [ProxyServer] for an accepted connection.
 func (f *ProxyFactory) BuildProtocol(addr net.Addr) Protocol {
 	s := &ProxyServer{}
 	s.Factory = f
@@ -73,7 +73,7 @@ func (f *ProxyFactory) BuildProtocol(addr net.Addr) Protocol {
 }
 
 // ListenForward listens on opts.Interface:port and forwards every
-// connection to targetHost:targetPort, with half-close (see ProxyFactory):
+// connection to targetHost:targetPort, with half-close (see [ProxyFactory]):
 // braid's own socat TCP-LISTEN / ssh -L. Relayed bytes are written through,
 // and reads reuse one buffer, on both connections of each pair, whatever
 // opts.Conn says. Stop it with the port's StopListening; connections
@@ -184,7 +184,7 @@ func (c *ProxyClient) ConnectionMade() {
 	}
 }
 
-// halfCloseServer and halfCloseClient add HalfCloseableProtocol to the two
+// halfCloseServer and halfCloseClient add [HalfCloseableProtocol] to the two
 // ends when the factory asks for half-close; without it the transport ends
 // the connection at the first EOF, as in Twisted.
 type halfCloseServer struct{ *ProxyServer }

@@ -50,7 +50,7 @@ type ProcessProtocol interface {
 }
 
 // BaseProcessProtocol ports twisted.internet.protocol.ProcessProtocol: an
-// embeddable ProcessProtocol whose ProcessExited and ProcessEnded do
+// embeddable [ProcessProtocol] whose ProcessExited and ProcessEnded do
 // nothing and whose other methods do Twisted's default dispatch to these
 // optional methods of the type embedding it, each called only if that type
 // has it:
@@ -85,7 +85,7 @@ type BaseProcessProtocol struct {
 }
 
 // Bind records the value embedding the base (see [Binder]). A value that
-// is not a ProcessProtocol is ignored.
+// is not a [ProcessProtocol] is ignored.
 func (b *BaseProcessProtocol) Bind(outer any) {
 	if p, ok := outer.(ProcessProtocol); ok {
 		b.outer = p
@@ -163,7 +163,7 @@ func (b *BaseProcessProtocol) ProcessExited(reason *reactor.Failure) {}
 func (b *BaseProcessProtocol) ProcessEnded(reason *reactor.Failure) {}
 
 // ProcessTransport ports IProcessTransport: the parent's handle on one
-// child, what a ProcessProtocol's MakeConnection gets. Methods are called
+// child, what a [ProcessProtocol]'s MakeConnection gets. Methods are called
 // on the reactor goroutine.
 type ProcessTransport interface {
 	// Pid returns the child's process id, or 0 once it has been reaped
@@ -202,19 +202,19 @@ type ProcessTransport interface {
 	ResumeProducing()
 }
 
-// GroupSignaler is the optional part of a ProcessTransport that signals
+// GroupSignaler is the optional part of a [ProcessTransport] that signals
 // the child's whole process group: the child and whatever it started that
 // stayed in its group. braid's transport has it; it needs
-// SpawnOptions.NewProcessGroup (ErrNoProcessGroup otherwise) and, like
-// SignalProcess, gives ErrProcessExitedAlready once the group is gone.
+// SpawnOptions.NewProcessGroup ([ErrNoProcessGroup] otherwise) and, like
+// SignalProcess, gives [ErrProcessExitedAlready] once the group is gone.
 // Beyond Twisted (W-03).
 type GroupSignaler interface {
 	SignalProcessGroup(sig syscall.Signal) error
 }
 
 // ChildFD says what SpawnProcess connects to one of the child's file
-// descriptors: one value of Twisted's childFDs mapping. ChildFDRead ('r')
-// and ChildFDWrite ('w') make pipes; any value of 0 or more is Twisted's
+// descriptors: one value of Twisted's childFDs mapping. [ChildFDRead] ('r')
+// and [ChildFDWrite] ('w') make pipes; any value of 0 or more is Twisted's
 // integer form, a descriptor of the parent's that the child inherits.
 type ChildFD int
 
@@ -335,7 +335,7 @@ var procSignalNames = map[string]syscall.Signal{
 //		err = transport.SignalProcess(sig)
 //	}
 //
-// Any other name gives an error wrapping ErrUnknownSignal (Twisted raises
+// Any other name gives an error wrapping [ErrUnknownSignal] (Twisted raises
 // from os.kill).
 func ParseSignal(name string) (syscall.Signal, error) {
 	if s, ok := procSignalNames[name]; ok {

@@ -103,14 +103,14 @@ var ErrNotPushProducer = errors.New("a streaming producer must implement PushPro
 // in. Every braid transport and test double calls [Bind] on a protocol or
 // factory before using it; call it yourself when you drive one by hand.
 //
-// A base of your own built on BaseProtocol (a line receiver, say) needs no
+// A base of your own built on [BaseProtocol] (a line receiver, say) needs no
 // Bind of its own: BaseProtocol's is promoted to your type, and
 // [BaseProtocol.Outer] gives your base the value to dispatch to.
 type Binder interface {
 	Bind(outer any)
 }
 
-// Bind tells every base embedded in p (through p's promoted Binder) that p
+// Bind tells every base embedded in p (through p's promoted [Binder]) that p
 // is the value embedding it. It does nothing for a p that is no Binder.
 // Transports call it before MakeConnection and factories' DoStart; call it
 // before driving a protocol by hand:
@@ -137,7 +137,7 @@ func unboundPanic(base, method string) {
 //
 // Like Twisted's attributes, Transport is set by MakeConnection, Connected
 // becomes true there, and Factory is set by the factory that built the
-// protocol (BaseFactory.BuildProtocol does; ClientCreator leaves it nil,
+// protocol (BaseFactory.BuildProtocol does; [ClientCreator] leaves it nil,
 // T-08).
 //
 // MakeConnection calls the ConnectionMade of the type embedding the base,
@@ -163,7 +163,7 @@ func (b *BaseProtocol) Bind(outer any) {
 }
 
 // Outer returns the value the base is bound to — the protocol embedding it —
-// or nil before Bind. A base built on BaseProtocol calls its embedding
+// or nil before Bind. A base built on [BaseProtocol] calls its embedding
 // type's methods through it, with a type assertion for the optional ones.
 func (b *BaseProtocol) Outer() Protocol { return b.outer }
 

@@ -58,7 +58,7 @@ type Connector interface {
 
 // TCPTransport ports ITCPTransport: the Transport of a TCP connection,
 // which is also a Consumer (flow control for what is written to it) and a
-// PushProducer (pausing it stops reading from the socket).
+// [PushProducer] (pausing it stops reading from the socket).
 type TCPTransport interface {
 	Transport
 	Consumer

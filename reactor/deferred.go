@@ -179,7 +179,7 @@ func (d *Deferred) add(cb Callback, eb Errback, target *Deferred, kind stepKind)
 // A second Callback or Errback returns an *AlreadyCalledError and changes
 // nothing (D-02), unless a Cancel without canceller asked for one late fire
 // to be ignored (D-13). A *Failure result behaves as Errback (D-03). A
-// *Deferred result is refused with ErrDeferredResult (Twisted asserts).
+// *Deferred result is refused with [ErrDeferredResult] (Twisted asserts).
 func (d *Deferred) Callback(result any) error {
 	if _, ok := result.(*Deferred); ok {
 		return ErrDeferredResult
@@ -189,7 +189,7 @@ func (d *Deferred) Callback(result any) error {
 
 // Errback ports errback: fires the Deferred on the error path. A plain error
 // is wrapped in a Failure recording the caller's stack; a *Failure is used as
-// is. Errback(nil) returns ErrNoCurrentException and fires nothing.
+// is. Errback(nil) returns [ErrNoCurrentException] and fires nothing.
 func (d *Deferred) Errback(err error) error {
 	if isNilError(err) {
 		return ErrNoCurrentException
@@ -235,7 +235,7 @@ func (d *Deferred) Unpause() {
 // ignored; then, if the Deferred is still unfired, it errbacks with
 // ErrCancelled. On a Deferred waiting on another it cancels that one
 // (and so on down a chain of waiting Deferreds, without recursion). On any
-// other fired Deferred, on a fired DeferredList even if it waits (Twisted's
+// other fired Deferred, on a fired [DeferredList] even if it waits (Twisted's
 // DeferredList overrides cancel so), or on Deferreds waiting on each other
 // in a cycle (where Twisted recurses until RecursionError), it does nothing.
 func (d *Deferred) Cancel() {
@@ -255,7 +255,7 @@ func (d *Deferred) Cancel() {
 
 // cancelTarget returns the Deferred Cancel acts on: the first unfired one
 // along the chain d waits on (d itself when unfired), or nil when the chain
-// ends at a fired Deferred, reaches a fired DeferredList (whose cancel does
+// ends at a fired Deferred, reaches a fired [DeferredList] (whose cancel does
 // nothing then), or loops (Floyd's cycle check, no allocation).
 func (d *Deferred) cancelTarget() *Deferred {
 	slow, fast := d, d
@@ -319,7 +319,7 @@ func (d *Deferred) noteCreator() {
 
 // deferredAux holds the state only some Deferreds need, so that the
 // Deferred itself stays small: the tracking of an unhandled Failure (D-15)
-// and the call sites WithDebugging asks for.
+// and the call sites [WithDebugging] asks for.
 type deferredAux struct {
 	unhandled *tracking.Entry // set while the chain rests on a Failure
 

@@ -32,7 +32,7 @@ func MaybeDeferred(f func() (any, error)) (d *Deferred) {
 // DeferLater ports task.deferLater: a Deferred that fires with f's result
 // after delay on s (TR-13). A nil f fires it with nil; an error or panic from
 // f errbacks it. Cancelling it cancels the pending call and errbacks with
-// ErrCancelled, leaving nothing scheduled.
+// [ErrCancelled], leaving nothing scheduled.
 func DeferLater(s Time, delay time.Duration, f func() (any, error)) *Deferred {
 	var call *DelayedCall
 	d := NewDeferred(func(*Deferred) { _ = call.Cancel() })
@@ -48,7 +48,7 @@ func DeferLater(s Time, delay time.Duration, f func() (any, error)) *Deferred {
 // Deferred they return. By default a timed-out cancellation becomes a
 // *TimeoutError; onTimeoutCancel, when not nil, replaces that
 // conversion and receives the result the cancellation produced (usually the
-// ErrCancelled Failure) and the timeout. A result produced in time
+// [ErrCancelled] Failure) and the timeout. A result produced in time
 // passes unchanged and leaves nothing scheduled.
 func (d *Deferred) AddTimeout(timeout time.Duration, s Time, onTimeoutCancel func(result any, timeout time.Duration) (any, error)) *Deferred {
 	timedOut := false
@@ -75,7 +75,7 @@ func (d *Deferred) AddTimeout(timeout time.Duration, s Time, onTimeoutCancel fun
 }
 
 // cancelledToTimeout is AddTimeout's default conversion: a CancelledError
-// Failure becomes a TimeoutError; other results pass unchanged.
+// Failure becomes a [TimeoutError]; other results pass unchanged.
 func cancelledToTimeout(v any, timeout time.Duration) (any, error) {
 	f, ok := v.(*Failure)
 	if !ok {

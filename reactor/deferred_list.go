@@ -1,6 +1,6 @@
 package reactor
 
-// DLOptions are DeferredList's keyword arguments.
+// DLOptions are [DeferredList]'s keyword arguments.
 type DLOptions struct {
 	// FireOnOneCallback fires the list with DLFirst{value, index} as soon as
 	// one member succeeds. With no members the list then never fires (D-18).
@@ -13,14 +13,14 @@ type DLOptions struct {
 	ConsumeErrors bool
 }
 
-// DLResult is one member's outcome in a DeferredList result (Twisted's
+// DLResult is one member's outcome in a [DeferredList] result (Twisted's
 // (success, result) tuple). Value is the *Failure when OK is false.
 type DLResult struct {
 	OK    bool
 	Value any
 }
 
-// DLFirst is the result of a DeferredList with FireOnOneCallback: the first
+// DLFirst is the result of a [DeferredList] with FireOnOneCallback: the first
 // successful member's value and its index (Twisted's (result, index)).
 type DLFirst struct {
 	Value any

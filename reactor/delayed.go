@@ -82,7 +82,7 @@ func (c *DelayedCall) Cancelled() bool { return c.cancelled }
 // GetTime ports getTime: when the call is due, in the scheduler's seconds.
 func (c *DelayedCall) GetTime() float64 { return c.q.seconds(c.when) }
 
-// String ports repr(DelayedCall): time left, state and the function, as
+// String ports repr([DelayedCall]): time left, state and the function, as
 // Twisted prints it; when its reactor records call sites (trial's reactors
 // and those made [WithDebugging] do) also the place that scheduled it, as
 // Twisted does with DelayedCall.debug — what trial's dirty-reactor report
@@ -102,7 +102,7 @@ func (c *DelayedCall) String() string {
 }
 
 // scheduledBy returns the frame that called CallLater or, when that is in
-// this package (DeferLater, AddTimeout), the first caller outside it. The
+// this package ([DeferLater], AddTimeout), the first caller outside it. The
 // package's own tests count as outside.
 func (c *DelayedCall) scheduledBy() (runtime.Frame, bool) {
 	if c.site == nil {

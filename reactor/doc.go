@@ -1,5 +1,5 @@
 // Package reactor ports the core of Twisted: the reactor loop of
-// twisted.internet.base and epollreactor, DelayedCall, task.Clock,
+// twisted.internet.base and epollreactor, [DelayedCall], task.Clock,
 // task.LoopingCall and task.deferLater, twisted.internet.defer's Deferred
 // and its helpers, twisted.python.failure.Failure, and the error classes of
 // twisted.internet.error for the loop and Deferreds, and the reactor
@@ -24,7 +24,7 @@
 // CallFromThread is the only method that may be called from other
 // goroutines; it queues a function for that goroutine and wakes the loop.
 // Everything else - CallLater, the readiness methods, Stop, and every method
-// of Deferred, DelayedCall, Clock and LoopingCall - belongs to the reactor
+// of Deferred, DelayedCall, Clock and [LoopingCall] - belongs to the reactor
 // goroutine, or to the single goroutine that sets things up before Run. A
 // Deferred is not safe for concurrent use, as in Twisted; code running on
 // other goroutines hands results to it through CallFromThread.

@@ -14,7 +14,7 @@ type ErrorEvent struct {
 }
 
 // LogError ports log.err: it hands f to the error observer (see
-// WithErrorObserver), or to log/slog without one. Transports and protocols
+// [WithErrorObserver]), or to log/slog without one. Transports and protocols
 // use it for errors nobody else will see.
 func (r *Reactor) LogError(f *Failure, why string) {
 	if f == nil {

@@ -38,7 +38,7 @@ func (e *kindError) Is(target error) bool {
 
 func kind(msg string, parent error) error { return &kindError{msg: msg, parent: parent} }
 
-// Reactor and DelayedCall errors (twisted.internet.error).
+// Reactor and [DelayedCall] errors (twisted.internet.error).
 var (
 	// ErrDelayedCallAlreadyCalled ports error.AlreadyCalled: Cancel, Reset
 	// or Delay of a DelayedCall that has already run.
@@ -66,7 +66,7 @@ var (
 )
 
 // The reasons a connection ends (twisted.internet.error), shared by every
-// transport; the reactor gives ErrConnectionLost to the descriptors it drops
+// transport; the reactor gives [ErrConnectionLost] to the descriptors it drops
 // at shutdown.
 var (
 	// ErrConnectionClosed ports error.ConnectionClosed, the parent of
@@ -133,7 +133,7 @@ func (e *TimeoutError) Error() string {
 }
 
 // FirstError ports defer.FirstError: the first failure among the members of
-// a DeferredList with FireOnOneErrback (or of GatherResults). Index is the
+// a [DeferredList] with FireOnOneErrback (or of [GatherResults]). Index is the
 // member's position; Sub is its Failure. Unlike Twisted's opaque wrapper,
 // Unwrap returns Sub, so errors.Is sees the member's error.
 type FirstError struct {

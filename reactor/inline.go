@@ -9,7 +9,7 @@ import (
 	"github.com/braid-go/braid/internal/tracking"
 )
 
-// Await waits for d inside an InlineCallbacks body and returns its result:
+// Await waits for d inside an [InlineCallbacks] body and returns its result:
 // the value, or (nil, the *Failure) when d failed. Like Python's
 // "x = yield d", it consumes d's result: steps added to d afterwards see nil.
 // Awaiting a Deferred that has already fired (and is not paused) returns at
@@ -47,7 +47,7 @@ var (
 //
 // Cancelling the returned Deferred cancels the Deferred the body is waiting
 // on (Twisted 22.4): the body sees that Deferred's outcome (usually a
-// ErrCancelled Failure) from await and may recover from it, translate
+// [ErrCancelled] Failure) from await and may recover from it, translate
 // it, or wait on something else; the returned Deferred fires only with what
 // the body finally returns.
 //
@@ -68,7 +68,7 @@ func InlineCallbacks(body func(await Await) (any, error)) *Deferred {
 	return st.outer
 }
 
-// inlineState is one InlineCallbacks invocation: Twisted's generator plus
+// inlineState is one [InlineCallbacks] invocation: Twisted's generator plus
 // its _CancellationStatus.
 type inlineState struct {
 	body     func(Await) (any, error)
@@ -210,7 +210,7 @@ func (st *inlineState) cancel(*Deferred) {
 	}
 }
 
-// pendingInline is an InlineCallbacks body suspended on a Deferred that has
+// pendingInline is an [InlineCallbacks] body suspended on a Deferred that has
 // not fired yet, as its reactor lists it for trial (tracking.Body). One body
 // keeps the same *pendingInline for its lifetime.
 type pendingInline struct {
@@ -238,8 +238,8 @@ func (st *inlineState) untrack() {
 
 // Abandon ends a suspended body, as closing a Python generator does: the
 // await it is blocked in never returns, the body's deferred functions run
-// (an Await called from them returns ErrInlineAbandoned unless its Deferred
-// has a result already), and its goroutine exits. The InlineCallbacks
+// (an Await called from them returns [ErrInlineAbandoned] unless its Deferred
+// has a result already), and its goroutine exits. The [InlineCallbacks]
 // Deferred is left unfired, and a later result of the awaited Deferred is
 // ignored (and consumed). Call it on the goroutine that drives the body's
 // Deferreds. Abandoning a body that is not suspended does nothing.

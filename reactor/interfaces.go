@@ -33,8 +33,8 @@ type Core interface {
 }
 
 // Time ports IReactorTime: scheduling work in time. *Reactor and *Clock
-// both satisfy it, so code written against it (AddTimeout, DeferLater,
-// LoopingCall, a protocol's timeouts) runs on a real reactor in production
+// both satisfy it, so code written against it (AddTimeout, [DeferLater],
+// [LoopingCall], a protocol's timeouts) runs on a real reactor in production
 // and on a Clock, moved by hand, in tests.
 type Time interface {
 	// Seconds returns the current time in seconds.

@@ -88,7 +88,7 @@ func WithDebugging() Option { return func(r *Reactor) { r.scope.Debugging = true
 //
 // The reactor belongs to the goroutine that makes it and, once it runs, to
 // the one running it: Deferreds that fail unhandled on that goroutine are
-// this reactor's to report (see WithErrorObserver).
+// this reactor's to report (see [WithErrorObserver]).
 func New(opts ...Option) (*Reactor, error) {
 	p, err := newPoller()
 	if err != nil {
@@ -215,8 +215,8 @@ func (r *Reactor) CallWhenRunning(f func()) {
 }
 
 // Run ports run(): it fires the startup event, then loops until Stop (or
-// Crash). It returns ErrReactorAlreadyRunning inside Run and
-// ErrReactorNotRestartable after a Stop. When Run returns after Stop,
+// Crash). It returns [ErrReactorAlreadyRunning] inside Run and
+// [ErrReactorNotRestartable] after a Stop. When Run returns after Stop,
 // the unhandled errors still held by this reactor's Deferreds are logged
 // (D-15) and the reactor's epoll and eventfd are released.
 func (r *Reactor) Run() error {
@@ -268,7 +268,7 @@ func (r *Reactor) mainLoop() {
 
 // Stop ports stop(): the shutdown event fires at the end of the
 // current pass; Run returns once its triggers have run. It returns
-// ErrReactorNotRunning when the reactor is not running or already stopping.
+// [ErrReactorNotRunning] when the reactor is not running or already stopping.
 func (r *Reactor) Stop() error {
 	if r.stopped {
 		return ErrReactorNotRunning

@@ -17,7 +17,7 @@ type Selectable interface {
 }
 
 // ReadDescriptor ports IReadDescriptor: DoRead is called when Fileno is
-// readable. Returning a non-nil error (ErrConnectionDone for an orderly end)
+// readable. Returning a non-nil error ([ErrConnectionDone] for an orderly end)
 // makes the reactor remove the descriptor and call ConnectionLost with it.
 type ReadDescriptor interface {
 	Selectable
@@ -60,13 +60,13 @@ func (e *fdEntry) mask() uint32 {
 // AddReader ports addReader: r.DoRead runs whenever its descriptor is
 // readable, until RemoveReader. Adding a reader that is already registered
 // does nothing. It returns the kernel's error for a descriptor epoll refuses
-// (closed, or a regular file), and ErrDescriptorInUse when another reader
+// (closed, or a regular file), and [ErrDescriptorInUse] when another reader
 // whose Fileno is the same number is registered.
 //
 // A registered descriptor whose Fileno no longer returns the number it was
 // registered under (its fd was closed without RemoveReader, and the number
 // may have been reused) is stale: adding a new one on that number drops it
-// and tells it ConnectionLost(ErrConnectionFdescWentAway). Twisted would
+// and tells it ConnectionLost([ErrConnectionFdescWentAway]). Twisted would
 // silently ignore the new one, which then never hears of its events.
 func (r *Reactor) AddReader(rd ReadDescriptor) error {
 	if rd == nil {

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// LoopingCall errors. Twisted fails an assertion or raises ValueError for
+// [LoopingCall] errors. Twisted fails an assertion or raises ValueError for
 // these; braid returns them.
 var (
 	// ErrLoopingCallRunning is returned by Start on a LoopingCall that is
@@ -45,7 +45,7 @@ type LoopingCall struct {
 	done     *Deferred    // the Deferred Start returned
 }
 
-// NewLoopingCall returns a LoopingCall that will call f on s once started.
+// NewLoopingCall returns a [LoopingCall] that will call f on s once started.
 // Twisted's LoopingCall(f, *args) with its clock attribute set to s.
 func NewLoopingCall(s Time, f func() (any, error)) *LoopingCall {
 	return &LoopingCall{s: s, f: f}
@@ -53,8 +53,8 @@ func NewLoopingCall(s Time, f func() (any, error)) *LoopingCall {
 
 // Start ports start(interval, now): f is called every interval, first at
 // once when now is true, else after one interval. The Deferred fires with
-// the LoopingCall when Stop is called, or errbacks when f fails. Start
-// returns ErrNegativeInterval for interval < 0 and ErrLoopingCallRunning when
+// the [LoopingCall] when Stop is called, or errbacks when f fails. Start
+// returns [ErrNegativeInterval] for interval < 0 and [ErrLoopingCallRunning] when
 // already running (Twisted asserts); also, unlike Twisted, when the previous
 // run's Deferred has not fired yet (Twisted would drop the first Deferred
 // Start returned). A nil scheduler or f is an error too.
@@ -81,8 +81,8 @@ func (lc *LoopingCall) Start(interval time.Duration, now bool) (*Deferred, error
 }
 
 // Stop ports stop(): no further calls are made. The Deferred from Start
-// fires with the LoopingCall now, or, if f's Deferred is pending, when it
-// fires. It returns ErrLoopingCallNotRunning when not running.
+// fires with the [LoopingCall] now, or, if f's Deferred is pending, when it
+// fires. It returns [ErrLoopingCallNotRunning] when not running.
 func (lc *LoopingCall) Stop() error {
 	if !lc.running {
 		return ErrLoopingCallNotRunning
@@ -98,7 +98,7 @@ func (lc *LoopingCall) Stop() error {
 
 // Reset ports reset(): the pending call is dropped and the alignment starts
 // again from now, so the next call comes one interval from now. While f's
-// Deferred is pending it does nothing. It returns ErrLoopingCallNotRunning
+// Deferred is pending it does nothing. It returns [ErrLoopingCallNotRunning]
 // when not running.
 func (lc *LoopingCall) Reset() error {
 	if !lc.running {

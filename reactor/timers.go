@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// callPlace says where in its timerQueue a DelayedCall is.
+// callPlace says where in its timerQueue a [DelayedCall] is.
 type callPlace uint8
 
 const (

@@ -13,7 +13,7 @@ import (
 // t.Fatalf.
 
 // FailTest ports unittest.FailTest, the failureException: the error of a
-// failed assertion made inside a Deferred chain, such as AssertFailure's.
+// failed assertion made inside a Deferred chain, such as [AssertFailure]'s.
 // Run reports it by its message alone, as a test failure rather than an
 // error.
 type FailTest struct {
@@ -42,7 +42,7 @@ func SuccessResultOf(t TB, d *reactor.Deferred) any {
 
 // FailureResultOf ports failureResultOf: it returns d's current result,
 // which must be a Failure matching one of kinds (any Failure when kinds is
-// empty; see FlushLoggedErrors for how kinds match), and fails the test
+// empty; see [FlushLoggedErrors] for how kinds match), and fails the test
 // otherwise, saying what d held instead.
 func FailureResultOf(t TB, d *reactor.Deferred, kinds ...error) *reactor.Failure {
 	t.Helper()

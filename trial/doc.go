@@ -5,8 +5,8 @@
 // a dirty-reactor check reports and cleans up what the test left behind
 // (pending calls, open descriptors, live children, suspended
 // InlineCallbacks bodies); errors logged during the test fail it unless
-// flushed with FlushLoggedErrors; and SuccessResultOf, FailureResultOf,
-// AssertNoResult and AssertFailure are trial's synchronous helpers.
+// flushed with [FlushLoggedErrors]; and [SuccessResultOf], [FailureResultOf],
+// [AssertNoResult] and [AssertFailure] are trial's synchronous helpers.
 //
 // It differs from trial where Go or safety asks for it: child processes a
 // test leaves running are killed and reaped, not leaked (W-04); descriptors

@@ -42,7 +42,7 @@ func (ru *testRun) flushUnhandled(match func(*reactor.Failure) bool) []*reactor.
 // are taken too when they match: what Twisted would log once such a
 // Deferred is collected (the `del d; gc.collect()` before flushLoggedErrors
 // in Twisted's tests is not needed). A kind matches as errors.Is does;
-// OfType matches by type. t must be the test given to the Run in progress.
+// [OfType] matches by type. t must be the test given to the Run in progress.
 func FlushLoggedErrors(t TB, kinds ...error) []*reactor.Failure {
 	t.Helper()
 	ru := runFor(t)
@@ -104,8 +104,8 @@ func matches(f *reactor.Failure, kinds []error) bool {
 	return false
 }
 
-// OfType returns a kind for FailureResultOf, AssertFailure and
-// FlushLoggedErrors that matches any error of type T in the chain (as
+// OfType returns a kind for [FailureResultOf], [AssertFailure] and
+// [FlushLoggedErrors] that matches any error of type T in the chain (as
 // errors.As does): the Go spelling of passing an exception class to trial,
 // for error types that are not sentinels, such as *reactor.FirstError.
 func OfType[T error]() error { return typeKind[T]{} }
@@ -119,7 +119,7 @@ func (typeKind[T]) matchFailure(f *reactor.Failure) bool {
 	return ok
 }
 
-// describeKinds prints kinds for a failure message: the type for OfType,
+// describeKinds prints kinds for a failure message: the type for [OfType],
 // the quoted message for a sentinel.
 func describeKinds(kinds []error) string {
 	parts := make([]string, len(kinds))

@@ -77,8 +77,8 @@ func (e *TimeoutError) Error() string {
 // Unwrap returns the equivalent *reactor.TimeoutError.
 func (e *TimeoutError) Unwrap() error { return &reactor.TimeoutError{Timeout: e.Timeout} }
 
-// runs are the trial.Run calls in progress, by test: for AddCleanup and
-// FlushLoggedErrors, and to refuse a Run nested in another.
+// runs are the trial.Run calls in progress, by test: for [AddCleanup] and
+// [FlushLoggedErrors], and to refuse a Run nested in another.
 var runs struct {
 	mu   sync.Mutex
 	byTB map[TB]*testRun
@@ -105,10 +105,10 @@ type testRun struct {
 //
 // The test fails when the Deferred fails (with the Failure's traceback), when
 // it has not fired after the timeout (TR-04; see Timeout), when f panics,
-// when a cleanup registered with AddCleanup fails, when an error was logged
+// when a cleanup registered with [AddCleanup] fails, when an error was logged
 // or a Deferred was left holding an unhandled error (TR-07, unless flushed
-// with FlushLoggedErrors), and when the test leaves the reactor dirty
-// (TR-06, TR-08, W-04; see DirtyReactorAggregateError). What it left is then
+// with [FlushLoggedErrors]), and when the test leaves the reactor dirty
+// (TR-06, TR-08, W-04; see [DirtyReactorAggregateError]). What it left is then
 // cleaned up and the reactor closed, so the next test starts clean.
 //
 // Tests marked t.Parallel may call Run at the same time: each has its own
@@ -315,7 +315,7 @@ func (ru *testRun) reportTestFailure(f *reactor.Failure) {
 	}
 }
 
-// runCleanups runs the AddCleanup functions, last first, each to the end
+// runCleanups runs the [AddCleanup] functions, last first, each to the end
 // (trial's deferRunCleanups).
 func (ru *testRun) runCleanups() {
 	// After a t.Fatal the loop may have been left mid-pass.
