@@ -56,7 +56,7 @@ func (c *Clock) GetDelayedCalls() []*DelayedCall { return c.queue().calls() }
 // those calls when they too are due.
 func (c *Clock) Advance(d time.Duration) {
 	q := c.queue()
-	c.now += int64(d)
+	c.now = addDelay(c.now, d) // saturates rather than wrap past the largest time
 	for {
 		q.clock.sorted(q)
 		call := q.popDue(c.now)

@@ -45,7 +45,7 @@ func (c *DelayedCall) Reset(delay time.Duration) error {
 	if err := c.checkPending(); err != nil {
 		return err
 	}
-	c.q.move(c, c.q.now()+int64(delay))
+	c.q.move(c, addDelay(c.q.now(), delay))
 	return nil
 }
 
@@ -55,7 +55,7 @@ func (c *DelayedCall) Delay(delay time.Duration) error {
 	if err := c.checkPending(); err != nil {
 		return err
 	}
-	c.q.move(c, c.when+int64(delay))
+	c.q.move(c, addDelay(c.when, delay))
 	return nil
 }
 

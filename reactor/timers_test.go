@@ -125,3 +125,53 @@ func TestTimerQueue_HugeDelaySaturates(t *testing.T) {
 		t.Errorf("far GetTime = %v, want the end of time", got)
 	}
 }
+
+// Reset, Delay and Advance saturate at the largest time, as CallLater
+// does, instead of wrapping to a time in the past (which would fire the
+// call at once).
+func TestTimers_HugeDelaysSaturate(t *testing.T) {
+	cases := []struct {
+		name string
+		move func(c *Clock, call *DelayedCall)
+	}{
+		{"Reset(MaxInt64)", func(c *Clock, call *DelayedCall) { _ = call.Reset(math.MaxInt64) }},
+		{"Delay(MaxInt64)", func(c *Clock, call *DelayedCall) { _ = call.Delay(math.MaxInt64) }},
+		{"Delay(MaxInt64) twice", func(c *Clock, call *DelayedCall) {
+			_ = call.Delay(math.MaxInt64)
+			_ = call.Delay(math.MaxInt64)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewClock()
+			c.Advance(time.Second) // a started clock: now + huge overflows
+			ran := false
+			call := c.CallLater(time.Second, func() { ran = true })
+			tc.move(c, call)
+			c.Advance(time.Hour)
+			if ran || !call.Active() {
+				t.Fatalf("the call ran (or is not active): ran=%v active=%v", ran, call.Active())
+			}
+		})
+	}
+	t.Run("Advance past the largest time", func(t *testing.T) {
+		c := NewClock()
+		c.Advance(time.Second)
+		ran := 0
+		c.CallLater(time.Hour, func() { ran++ })
+		c.Advance(math.MaxInt64)
+		c.Advance(math.MaxInt64)
+		if ran != 1 {
+			t.Errorf("the call ran %d times, want 1", ran)
+		}
+		if s := c.Seconds(); s < 9e9 {
+			t.Errorf("Seconds() = %v after advancing to the end of time: it wrapped", s)
+		}
+		late := false
+		c.CallLater(time.Second, func() { late = true })
+		c.Advance(0)
+		if !late {
+			t.Error("a call scheduled at the end of time never runs")
+		}
+	})
+}
