@@ -189,7 +189,8 @@ func (d *Deferred) Callback(result any) error {
 
 // Errback ports errback: fires the Deferred on the error path. A plain error
 // is wrapped in a Failure recording the caller's stack; a *Failure is used as
-// is. Errback(nil) returns [ErrNoCurrentException] and fires nothing.
+// is. Errback(nil), or of a typed nil such as a nil *MyError, returns
+// [ErrNoCurrentException] and fires nothing.
 func (d *Deferred) Errback(err error) error {
 	if isNilError(err) {
 		return ErrNoCurrentException

@@ -15,15 +15,28 @@ type ErrorEvent struct {
 
 // LogError ports log.err: it hands f to the error observer (see
 // [WithErrorObserver]), or to log/slog without one. Transports and protocols
-// use it for errors nobody else will see.
+// use it for errors nobody else will see. A panic in the observer is
+// contained: both the error and the observer's panic go to log/slog, and
+// the reactor carries on.
 func (r *Reactor) LogError(f *Failure, why string) {
 	if f == nil {
 		return
 	}
 	if r.observer != nil {
+		defer func() {
+			if v := recover(); v != nil {
+				logToSlog(f, why)
+				logToSlog(FailureFromPanic(v), "error observer panicked while handling the error above")
+			}
+		}()
 		r.observer(ErrorEvent{Failure: f, Why: why})
 		return
 	}
+	logToSlog(f, why)
+}
+
+// logToSlog writes f to log/slog at error level.
+func logToSlog(f *Failure, why string) {
 	slog.Default().Log(context.Background(), slog.LevelError, why,
 		"error", f.ErrorMessage(), "type", f.TypeName(), "traceback", f.Traceback())
 }

@@ -3,6 +3,7 @@ package reactor
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 )
@@ -23,8 +24,9 @@ const maxFailureFrames = 32
 
 // NewFailure wraps err in a Failure and records the caller's stack. A *Failure
 // argument is returned as is, as Twisted's Failure(aFailure) copies it.
-// NewFailure(nil) returns a Failure wrapping [ErrNoCurrentException]: Go has
-// no "current exception" to capture.
+// NewFailure(nil), or of a typed nil such as a nil *MyError, returns a
+// Failure wrapping [ErrNoCurrentException]: Go has no "current exception"
+// to capture.
 func NewFailure(err error) *Failure {
 	return newFailure(err, 3)
 }
@@ -40,10 +42,18 @@ func newFailure(err error, skip int) *Failure {
 	return &Failure{value: err, pcs: append([]uintptr(nil), buf[:n]...)}
 }
 
-// isNilError reports a nil error, including a nil *Failure in an error.
+// isNilError reports a nil error, including a typed nil (a nil pointer,
+// map, slice, func or channel in a non-nil interface): there is no error
+// there, and its Error method would usually panic.
 func isNilError(err error) bool {
-	f, ok := err.(*Failure)
-	return err == nil || ok && f == nil
+	if err == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(err); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }
 
 // failureWithoutStack makes a Failure cheaply, for reasons the framework
@@ -62,10 +72,19 @@ func (f *Failure) Value() error { return f.value }
 func (f *Failure) Unwrap() error { return f.value }
 
 // Error returns the wrapped error's message.
-func (f *Failure) Error() string { return f.value.Error() }
+func (f *Failure) Error() string { return f.ErrorMessage() }
 
-// ErrorMessage ports getErrorMessage: the wrapped error's message.
-func (f *Failure) ErrorMessage() string { return f.value.Error() }
+// ErrorMessage ports getErrorMessage: the wrapped error's message. An Error
+// method that panics gives a message saying so instead of the panic, so
+// that reporting an error never fails.
+func (f *Failure) ErrorMessage() (msg string) {
+	defer func() {
+		if v := recover(); v != nil {
+			msg = fmt.Sprintf("(%T's Error method panicked: %v)", f.value, v)
+		}
+	}()
+	return f.value.Error()
+}
 
 // TypeName returns the Go type of the wrapped error, the analogue of the
 // exception class Twisted prints.

@@ -1,8 +1,6 @@
 package reactor
 
 import (
-	"context"
-	"log/slog"
 	"runtime"
 
 	"github.com/braid-go/braid/internal/tracking"
@@ -22,10 +20,7 @@ import (
 // as Twisted logs it.
 const whyUnhandled = "Unhandled error in Deferred"
 
-func logUnhandled(f *Failure) {
-	slog.Default().Log(context.Background(), slog.LevelError, whyUnhandled,
-		"error", f.ErrorMessage(), "type", f.TypeName(), "traceback", f.Traceback())
-}
+func logUnhandled(f *Failure) { logToSlog(f, whyUnhandled) }
 
 // noteUnhandled is called when d's chain has run as far as it can: a Failure
 // left as the result is tracked, anything else clears the tracking. It is
