@@ -183,13 +183,18 @@ func (r *Reactor) GetDelayedCalls() []*DelayedCall { return r.timers.calls() }
 // CallFromThread ports callFromThread, the one method that is safe
 // from any goroutine: f is queued and runs on the reactor goroutine at the
 // start of its next pass, in FIFO order with other queued calls. A panic in
-// f is logged; a nil f is ignored.
+// f is logged; a nil f is ignored. Once the reactor is released — Run has
+// returned after Stop, or Close was called — nothing would ever run f, so
+// it is dropped rather than kept (Twisted keeps it for ever).
 func (r *Reactor) CallFromThread(f func()) {
 	if f == nil {
 		return
 	}
 	r.threadMu.Lock()
 	defer r.threadMu.Unlock()
+	if r.closed {
+		return
+	}
 	wasEmpty := len(r.threadCalls) == 0
 	r.threadCalls = append(r.threadCalls, f)
 	if wasEmpty && !r.closed && r.sleeping.Load() {

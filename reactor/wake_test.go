@@ -1,6 +1,7 @@
 package reactor_test
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -87,4 +88,29 @@ func TestReactor_IterateDoesNotSleepOnAQueuedThreadCall_R10(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// CallFromThread after the reactor was stopped and released keeps nothing:
+// no call could ever run, so none may pile up in memory.
+func TestReactor_CallFromThreadAfterStopKeepsNothing_R10(t *testing.T) {
+	r, err := reactor.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.CallWhenRunning(func() { _ = r.Stop() })
+	if err := r.Run(); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 100_000 {
+		r.CallFromThread(func() {})
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 512<<10 {
+		t.Errorf("100,000 calls after Stop grew the heap by %d bytes: they are kept", grown)
+	}
+	runtime.KeepAlive(r)
 }
