@@ -65,7 +65,8 @@ func (r *Reactor) ListenTCP(port int, factory protocol.Factory, opts protocol.Li
 // synchronously: a bad address, a refused connection (a
 // *protocol.ConnectionRefusedError) or a timeout (a *protocol.TimeoutError)
 // all arrive through ClientConnectionFailed, and the connect(2) itself
-// happens on the next reactor pass.
+// happens on the next reactor pass. A nil factory, which could not be told,
+// is a programming error: ConnectTCP panics naming it.
 func (r *Reactor) ConnectTCP(host string, port int, factory protocol.ClientFactory, opts protocol.ConnectTCPOptions) protocol.Connector {
 	return tcp.Connect(r.Reactor, host, port, factory, opts)
 }

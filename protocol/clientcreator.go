@@ -24,7 +24,16 @@ type ClientCreatorReactor interface {
 // NewClientCreator ports ClientCreator(reactor, protocolClass): newProto
 // makes the protocol for each ConnectTCP. r is the reactor (or a fake of
 // one) to connect with.
+//
+// A nil r or newProto is a programming error: NewClientCreator panics
+// naming it.
 func NewClientCreator(r ClientCreatorReactor, newProto func() Protocol) *ClientCreator {
+	switch {
+	case r == nil:
+		panic("protocol: NewClientCreator: nil reactor")
+	case newProto == nil:
+		panic("protocol: NewClientCreator: nil newProto")
+	}
 	return &ClientCreator{r: r, newProto: newProto}
 }
 

@@ -32,8 +32,11 @@ func MaybeDeferred(f func() (any, error)) (d *Deferred) {
 // DeferLater ports task.deferLater: a Deferred that fires with f's result
 // after delay on s (TR-13). A nil f fires it with nil; an error or panic from
 // f errbacks it. Cancelling it cancels the pending call and errbacks with
-// [ErrCancelled], leaving nothing scheduled.
+// [ErrCancelled], leaving nothing scheduled. A nil s panics, naming it.
 func DeferLater(s Time, delay time.Duration, f func() (any, error)) *Deferred {
+	if s == nil {
+		panic("reactor: DeferLater: nil Time (pass the reactor or a Clock)")
+	}
 	var call *DelayedCall
 	d := NewDeferred(func(*Deferred) { _ = call.Cancel() })
 	call = s.CallLater(delay, func() { _ = d.Callback(nil) })
@@ -49,8 +52,12 @@ func DeferLater(s Time, delay time.Duration, f func() (any, error)) *Deferred {
 // *TimeoutError; onTimeoutCancel, when not nil, replaces that
 // conversion and receives the result the cancellation produced (usually the
 // [ErrCancelled] Failure) and the timeout. A result produced in time
-// passes unchanged and leaves nothing scheduled.
+// passes unchanged and leaves nothing scheduled. A nil s is a programming
+// error: AddTimeout panics saying so.
 func (d *Deferred) AddTimeout(timeout time.Duration, s Time, onTimeoutCancel func(result any, timeout time.Duration) (any, error)) *Deferred {
+	if s == nil {
+		panic("reactor: AddTimeout: nil Time (pass the reactor or a Clock)")
+	}
 	timedOut := false
 	call := s.CallLater(timeout, func() {
 		timedOut = true

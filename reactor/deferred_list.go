@@ -1,5 +1,7 @@
 package reactor
 
+import "fmt"
+
 // DLOptions are [DeferredList]'s keyword arguments.
 type DLOptions struct {
 	// FireOnOneCallback fires the list with DLFirst{value, index} as soon as
@@ -35,8 +37,14 @@ type DLFirst struct {
 // every member that has not fired; the list then fires with what they
 // produced. Once the list has fired, Cancel does nothing, even while a
 // callback of the list waits on another Deferred (as in Twisted, whose
-// DeferredList overrides cancel).
+// DeferredList overrides cancel). A nil member is a programming error:
+// DeferredList panics naming its index.
 func DeferredList(ds []*Deferred, opts DLOptions) *Deferred {
+	for i, m := range ds {
+		if m == nil {
+			panic(fmt.Sprintf("reactor: DeferredList: member %d of %d is a nil *Deferred", i, len(ds)))
+		}
+	}
 	results := make([]DLResult, len(ds))
 	list := NewDeferred(func(*Deferred) {
 		for _, m := range ds {
@@ -90,7 +98,8 @@ type GatherOptions struct {
 
 // GatherResults ports defer.gatherResults (D-19): a Deferred firing with the
 // members' values as []any, or failing with a *FirstError on the first
-// failure while the other members keep running.
+// failure while the other members keep running. A nil member panics, as in
+// DeferredList.
 func GatherResults(ds []*Deferred, opts GatherOptions) *Deferred {
 	d := DeferredList(ds, DLOptions{FireOnOneErrback: true, ConsumeErrors: opts.ConsumeErrors})
 	return d.AddCallback(func(v any) (any, error) {

@@ -52,6 +52,10 @@ var _ protocol.Connector = (*Connector)(nil)
 // reactor goroutine. As in Twisted, nothing fails synchronously, and the
 // connect(2) itself happens on the next reactor pass.
 func Connect(r *reactor.Reactor, host string, port int, factory protocol.ClientFactory, opts protocol.ConnectTCPOptions) *Connector {
+	if factory == nil {
+		// Nothing could be told the attempt failed: a programming error.
+		panic("braid: ConnectTCP to " + net.JoinHostPort(host, strconv.Itoa(port)) + ": nil factory")
+	}
 	timeout := opts.Timeout
 	switch {
 	case opts.NoTimeout:
