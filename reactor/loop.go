@@ -184,15 +184,17 @@ func (r *Reactor) GetDelayedCalls() []*DelayedCall { return r.timers.calls() }
 // from any goroutine: f is queued and runs on the reactor goroutine at the
 // start of its next pass, in FIFO order with other queued calls. A panic in
 // f is logged; a nil f is ignored. Once the reactor is released — Run has
-// returned after Stop, or Close was called — nothing would ever run f, so
-// it is dropped rather than kept (Twisted keeps it for ever).
+// returned after Stop, or Close was called — calls are kept only for a late
+// Iterate, and at most maxCallsWhileReleased of them: beyond that f is
+// dropped, so that a goroutine outliving its reactor cannot grow memory
+// for ever (Twisted keeps every call).
 func (r *Reactor) CallFromThread(f func()) {
 	if f == nil {
 		return
 	}
 	r.threadMu.Lock()
 	defer r.threadMu.Unlock()
-	if r.closed {
+	if r.closed && len(r.threadCalls) >= maxCallsWhileReleased {
 		return
 	}
 	wasEmpty := len(r.threadCalls) == 0
@@ -204,6 +206,10 @@ func (r *Reactor) CallFromThread(f func()) {
 		r.poller.wake()
 	}
 }
+
+// maxCallsWhileReleased bounds the calls CallFromThread keeps for a
+// released reactor.
+const maxCallsWhileReleased = 1024
 
 // CallWhenRunning ports callWhenRunning: f runs at once if the
 // reactor is running, otherwise as an 'after startup' trigger. A nil f is

@@ -90,8 +90,9 @@ func TestReactor_IterateDoesNotSleepOnAQueuedThreadCall_R10(t *testing.T) {
 	}
 }
 
-// CallFromThread after the reactor was stopped and released keeps nothing:
-// no call could ever run, so none may pile up in memory.
+// CallFromThread after the reactor was stopped and released keeps at most a
+// bounded number of calls (for a late Iterate): a goroutine outliving its
+// reactor cannot pile them up in memory.
 func TestReactor_CallFromThreadAfterStopKeepsNothing_R10(t *testing.T) {
 	r, err := reactor.New()
 	if err != nil {
