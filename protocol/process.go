@@ -250,6 +250,9 @@ type SpawnOptions struct {
 	// Env is the child's environment as "KEY=value" strings. Unlike
 	// os/exec, a nil Env means an EMPTY environment, as Twisted's default
 	// env={} (P-02): the child gets no PATH, HOME or USER. See InheritEnv.
+	// An entry without "=", or with an empty KEY, makes SpawnProcess fail
+	// with a *SpawnError; when a KEY appears twice the last value wins, as
+	// in os/exec (a dict in Twisted cannot hold two).
 	Env []string
 	// InheritEnv gives the child the parent's environment (Twisted's
 	// env=None), with the entries of Env added on top (a key in Env

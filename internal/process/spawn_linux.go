@@ -250,21 +250,28 @@ func procBuildEnv(opts protocol.SpawnOptions) ([]string, error) {
 		if strings.IndexByte(kv, 0) >= 0 {
 			return nil, fmt.Errorf("NUL byte in %s: %w", strconvQuote(kv), syscall.EINVAL)
 		}
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return nil, fmt.Errorf("entry %s is not KEY=value with a non-empty KEY: %w", strconvQuote(kv), syscall.EINVAL)
+		}
 	}
 	if !opts.InheritEnv {
 		if opts.Env == nil {
 			return []string{}, nil
 		}
-		return opts.Env, nil
+		return dedupEnv(opts.Env), nil
 	}
-	env := os.Environ()
 	if len(opts.Env) == 0 {
-		return env, nil
+		return os.Environ(), nil
 	}
-	// Later entries win; keep the first position of each key.
-	idx := make(map[string]int, len(env)+len(opts.Env))
-	out := make([]string, 0, len(env)+len(opts.Env))
-	for _, kv := range append(env, opts.Env...) {
+	return dedupEnv(append(os.Environ(), opts.Env...)), nil
+}
+
+// dedupEnv keeps one entry per key, as os/exec does: the last value wins,
+// at the position of the key's first entry.
+func dedupEnv(env []string) []string {
+	idx := make(map[string]int, len(env))
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		if i, ok := idx[k]; ok {
 			out[i] = kv
@@ -273,7 +280,7 @@ func procBuildEnv(opts protocol.SpawnOptions) ([]string, error) {
 		idx[k] = len(out)
 		out = append(out, kv)
 	}
-	return out, nil
+	return out
 }
 
 // procLookPath resolves an executable without a slash in the child's PATH,

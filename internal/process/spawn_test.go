@@ -148,6 +148,24 @@ func TestSpawn_InheritEnv_P02(t *testing.T) {
 	}
 }
 
+// P-02: duplicate keys are folded as os/exec folds them — the last value
+// wins, at the first one's place — and entries that are not KEY=value with
+// a non-empty KEY are refused with a *SpawnError, never passed verbatim.
+func TestSpawn_EnvironmentEntriesNormalised_P02(t *testing.T) {
+	t.Parallel()
+	out, _ := collectOut(t, "env", []string{"env"}, protocol.SpawnOptions{Env: []string{"A=1", "B=2", "A=3"}})
+	if out != "A=3\nB=2\n" {
+		t.Errorf("env printed %q, want A=3 then B=2", out)
+	}
+	for _, bad := range []string{"=value", "NOEQUALS", "="} {
+		_, err := Spawn(newHarness(t).r, nil, "env", []string{"env"}, protocol.SpawnOptions{Env: []string{"OK=1", bad}})
+		var se *protocol.SpawnError
+		if !errors.As(err, &se) || se.Op != "env" || !errors.Is(err, syscall.EINVAL) {
+			t.Errorf("Env entry %q: err = %v, want a *SpawnError of Op env wrapping EINVAL", bad, err)
+		}
+	}
+}
+
 // P-03: the lookup uses the child's PATH (a directory the parent's PATH
 // lacks), relative entries against the child's working directory.
 func TestSpawn_LookupInChildPATH_P03(t *testing.T) {
