@@ -126,29 +126,22 @@ func New(opts ...Option) (*Reactor, error) {
 // behind (see internal/tracking).
 func (r *Reactor) register() {
 	wr := weak.Make(r)
-	r.scope.Report = func(err error) {
+	r.scope.Collected = func() {
 		if r := wr.Value(); r != nil {
-			r.reportCollected(err.(*Failure))
-			return
+			r.CallFromThread(r.logCollected)
 		}
-		logUnhandled(err.(*Failure))
 	}
 	tracking.Register(r, r.scope)
 	runtime.AddCleanup(r, (*tracking.Scope).Release, r.scope)
 }
 
-// reportCollected hands the Failure of a Deferred of r's that the garbage
-// collector found unhandled to r's goroutine, which logs it (a cleanup runs
-// on a goroutine of its own); after Close, log/slog gets it.
-func (r *Reactor) reportCollected(f *Failure) {
-	r.threadMu.Lock()
-	closed := r.closed
-	r.threadMu.Unlock()
-	if closed {
-		logUnhandled(f)
-		return
+// logCollected logs, on r's goroutine, the failures of r's Deferreds that
+// the garbage collector found unhandled (a cleanup runs on a goroutine of
+// its own). Until then they stay tracked, so a flush still finds them.
+func (r *Reactor) logCollected() {
+	for _, err := range r.scope.TakeCollected() {
+		r.LogError(err.(*Failure), whyUnhandled)
 	}
-	r.CallFromThread(func() { r.LogError(f, whyUnhandled) })
 }
 
 func (r *Reactor) now() int64 { return int64(time.Since(r.base)) }

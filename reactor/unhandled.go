@@ -66,17 +66,13 @@ func (d *Deferred) untrackUnhandled() {
 	tracking.Untrack(e)
 }
 
-// reportCollected runs after a tracked Deferred was garbage collected: its
-// reactor reports the Failure, or log/slog when it has none.
+// reportCollected runs after a tracked Deferred was garbage collected. One
+// without a reactor is logged to log/slog at once; a reactor's is left to
+// it (see Reactor.logCollected).
 func reportCollected(e *tracking.Entry) {
-	if !tracking.Collected(e) {
-		return
+	if tracking.Collected(e) {
+		logUnhandled(e.Failure.(*Failure))
 	}
-	if e.Scope != nil && e.Scope.Report != nil {
-		e.Scope.Report(e.Failure)
-		return
-	}
-	logUnhandled(e.Failure.(*Failure))
 }
 
 // reportUnhandled hands each Failure r still tracks to its error observer.

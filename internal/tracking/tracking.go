@@ -33,9 +33,12 @@ type Scope struct {
 	// DelayedCall.String. trial sets it before the reactor runs, on the
 	// reactor's goroutine.
 	CallSites bool
-	// Report receives the Failure of a Deferred of this Scope that was
-	// garbage collected while still unhandled. Set before Register.
-	Report func(failure error)
+	// Collected is told, on the collector's cleanup goroutine, that a
+	// Deferred of this Scope was garbage collected while still unhandled.
+	// The entry stays tracked, marked collected, until TakeCollected or
+	// Flush takes it: so a Flush right after runtime.GC still finds it.
+	// Set before Register.
+	Collected func()
 
 	goid atomic.Uint64 // the goroutine that made, or last ran, the reactor
 	key  any           // weak.Pointer of the reactor, its key in the registry
@@ -54,6 +57,8 @@ type Entry struct {
 	Cleanup runtime.Cleanup
 	// Scope owns the entry; nil when no reactor was current.
 	Scope *Scope
+
+	collected bool // the Deferred was garbage collected (guarded by Scope.mu)
 }
 
 // Body is a suspended InlineCallbacks body.
@@ -226,8 +231,10 @@ func Untrack(e *Entry) bool {
 	return ok
 }
 
-// Collected is the Cleanup's work: e's Deferred was garbage collected. It
-// reports whether e was still tracked, so its Failure needs reporting.
+// Collected is the Cleanup's work: e's Deferred was garbage collected. An
+// entry without a Scope is dropped and reported true: the caller logs it.
+// An entry of a Scope stays tracked, marked collected, and the Scope's
+// Collected hook is told; Collected then reports false.
 func Collected(e *Entry) bool {
 	s := e.Scope
 	if s == nil {
@@ -235,9 +242,29 @@ func Collected(e *Entry) bool {
 	}
 	s.mu.Lock()
 	_, ok := s.unhandled[e]
-	delete(s.unhandled, e)
+	if ok {
+		e.collected = true
+	}
 	s.mu.Unlock()
-	return ok
+	if ok && s.Collected != nil {
+		s.Collected()
+	}
+	return false
+}
+
+// TakeCollected removes the entries whose Deferreds were garbage collected
+// and returns their Failures.
+func (s *Scope) TakeCollected() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []error
+	for e := range s.unhandled {
+		if e.collected {
+			delete(s.unhandled, e)
+			out = append(out, e.Failure)
+		}
+	}
+	return out
 }
 
 // Flush removes the entries whose Failure match accepts (all of them for a
