@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -42,8 +43,14 @@ const listenNow = `exec {socat} TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr TCP:1
 // startScenario spawns the scenario's child on r with a ForwardingProcess
 // and returns the Deferred, with a counter of how often it fires.
 // tb is the trial test the run belongs to (t itself, or an inner recorder).
+//
+// It may run on a goroutine of its own (an inner trial.Run), where a test
+// cannot skip: the test calls needProgram(t, "socat") first.
 func startScenario(t *testing.T, tb trial.TB, r *braid.Reactor, sc scenario, out *outcome) *reactor.Deferred {
-	socat := needProgram(t, "socat")
+	socat, err := exec.LookPath("socat")
+	if err != nil {
+		return reactor.Fail(err)
+	}
 	echo, err := conchtest.ListenEcho(r, "127.0.0.1")
 	if err != nil {
 		return reactor.Fail(err)
@@ -104,6 +111,7 @@ func wantEcho(t *testing.T, out *outcome) {
 // TestForwardingProcess_ServerStartsLate covers the retry loop: the server
 // listens at once, after 50 ms and after 500 ms, faithful and hardened.
 func TestForwardingProcess_ServerStartsLate_C05(t *testing.T) {
+	needProgram(t, "socat")
 	delays := []time.Duration{0, 50 * time.Millisecond, 500 * time.Millisecond}
 	modes := []struct {
 		name string
@@ -148,6 +156,7 @@ func runInner(f func(rt *recordT)) *recordT {
 // forever, so the test's own timeout ends it; trial then reports the
 // pending reconnect and the live process, and cleans both up.
 func TestForwardingProcess_NeverListens_Faithful_W09(t *testing.T) {
+	needProgram(t, "socat")
 	leakCheck(t)
 	out := &outcome{}
 	rt := runInner(func(rt *recordT) {
@@ -172,6 +181,7 @@ func TestForwardingProcess_NeverListens_Faithful_W09(t *testing.T) {
 // TestForwardingProcess_NeverListens_Deadline: hardened, the Deferred
 // fails with a DeadlineError naming the port, and the process is stopped.
 func TestForwardingProcess_NeverListens_Deadline(t *testing.T) {
+	needProgram(t, "socat")
 	h := conchtest.Hardened()
 	h.Deadline = 300 * time.Millisecond
 	out := runScenario(t, scenario{script: "exec sleep 30", hardening: h})
@@ -189,6 +199,7 @@ func TestForwardingProcess_NeverListens_Deadline(t *testing.T) {
 // fires with nil when the process ends first, and leaves its reconnect
 // pending, which trial reports as a dirty reactor.
 func TestForwardingProcess_DiesBeforeListening_Faithful_C15(t *testing.T) {
+	needProgram(t, "socat")
 	leakCheck(t)
 	out := &outcome{}
 	rt := runInner(func(rt *recordT) {
@@ -208,6 +219,7 @@ func TestForwardingProcess_DiesBeforeListening_Faithful_C15(t *testing.T) {
 // TestForwardingProcess_DiesBeforeListening_FailFast_W10: hardened, the
 // Deferred fails with the exit status and the tail of stderr.
 func TestForwardingProcess_DiesBeforeListening_FailFast_W10(t *testing.T) {
+	needProgram(t, "socat")
 	out := runScenario(t, scenario{script: "echo boom >&2; sleep 0.05; exit 3", hardening: conchtest.Hardened()})
 	f, _ := out.result.(*reactor.Failure)
 	ee, ok := errors.AsType[*conchtest.EndedEarlyError](f)
@@ -227,6 +239,7 @@ func TestForwardingProcess_DiesBeforeListening_FailFast_W10(t *testing.T) {
 // still ended by SIGKILL — at once in faithful mode, after the grace period
 // when hardened with SIGINT as the stop signal.
 func TestForwardingProcess_IgnoresSIGINT_C08(t *testing.T) {
+	needProgram(t, "socat")
 	script := `trap "" INT; ` + strings.TrimPrefix(listenNow, "exec ") + `; while :; do sleep 0.05; done`
 	hardened := conchtest.Hardening{Backoff: true, StopSignal: syscall.SIGINT, GracePeriod: 200 * time.Millisecond}
 	for _, tc := range []struct {
@@ -252,6 +265,7 @@ func TestForwardingProcess_IgnoresSIGINT_C08(t *testing.T) {
 // by a wrapper shell and would outlive a stop of the wrapper alone; the
 // hardened group stop leaves nothing listening on the port.
 func TestForwardingProcess_GroupStop_W03(t *testing.T) {
+	needProgram(t, "socat")
 	// "; true" keeps sh from exec'ing: socat stays its child, and with
 	// fork it keeps listening after the first connection.
 	script := strings.Replace(strings.TrimPrefix(listenNow, "exec "), "reuseaddr", "reuseaddr,fork", 1) + "; true"
@@ -269,6 +283,7 @@ func TestForwardingProcess_GroupStop_W03(t *testing.T) {
 // NewForwardingProcess made
 // stops the retries and kills the process; nothing is left behind.
 func TestForwardingProcess_CancelStops(t *testing.T) {
+	needProgram(t, "socat")
 	leakCheck(t)
 	out := &outcome{}
 	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {

@@ -181,6 +181,9 @@ func (d *Deferred) add(cb Callback, eb Errback, target *Deferred, kind stepKind)
 // to be ignored (D-13). A *Failure result behaves as Errback (D-03). A
 // *Deferred result is refused with [ErrDeferredResult] (Twisted asserts).
 func (d *Deferred) Callback(result any) error {
+	if d.aux != nil && d.aux.debug {
+		d.checkGoroutine("Callback")
+	}
 	if _, ok := result.(*Deferred); ok {
 		return ErrDeferredResult
 	}
@@ -192,6 +195,9 @@ func (d *Deferred) Callback(result any) error {
 // is. Errback(nil), or of a typed nil such as a nil *MyError, returns
 // [ErrNoCurrentException] and fires nothing.
 func (d *Deferred) Errback(err error) error {
+	if d.aux != nil && d.aux.debug {
+		d.checkGoroutine("Errback")
+	}
 	if isNilError(err) {
 		return ErrNoCurrentException
 	}
@@ -310,11 +316,21 @@ func (d *Deferred) alreadyCalledError() error {
 	return &AlreadyCalledError{Creator: d.aux.creator, Invoker: d.aux.invoker}
 }
 
-// noteCreator records where d was made, when the reactor of the calling
-// goroutine was made WithDebugging.
+// noteCreator records where d was made, and on which reactor's goroutine,
+// when the reactor of the calling goroutine was made WithDebugging.
 func (d *Deferred) noteCreator() {
-	if s := tracking.Current(); s != nil && s.Debugging {
-		d.aux = &deferredAux{debug: true, creator: callers(4)}
+	if s := tracking.GoroutineScope(); s != nil && s.Debugging {
+		d.aux = &deferredAux{debug: true, creator: callers(4), owner: s}
+	}
+}
+
+// checkGoroutine is WithDebugging's check that d is fired on the goroutine
+// of the reactor it was made on: firing it from another goroutine races
+// with that reactor, and -race may not be running to say so.
+func (d *Deferred) checkGoroutine(method string) {
+	if s := tracking.GoroutineScope(); s != d.aux.owner {
+		panic("reactor: Deferred." + method + " called on a goroutine that does not run the reactor the Deferred was made on;" +
+			" hand the result to that reactor's goroutine with CallFromThread\ncreated at:\n" + d.aux.creator)
 	}
 }
 
@@ -324,7 +340,8 @@ func (d *Deferred) noteCreator() {
 type deferredAux struct {
 	unhandled *tracking.Entry // set while the chain rests on a Failure
 
-	debug   bool   // made under a reactor WithDebugging
+	debug   bool            // made under a reactor WithDebugging
+	owner   *tracking.Scope // that reactor's
 	creator string // where NewDeferred was called
 	invoker string // where the Deferred was first fired
 }

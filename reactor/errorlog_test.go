@@ -91,3 +91,49 @@ func TestDeferred_ErrbackOfTypedNilIsRefused_D03(t *testing.T) {
 		t.Errorf("NewFailure(typed nil) = %v, want ErrNoCurrentException", f)
 	}
 }
+
+// WithDebugging checks the threading contract: a Deferred fired on a
+// goroutine that does not run its reactor panics naming CallFromThread;
+// fired on the reactor's goroutine — directly, through CallFromThread, or
+// inside an InlineCallbacks body — it does not.
+func TestDeferred_DebuggingCatchesFiringFromAnotherGoroutine(t *testing.T) {
+	r, err := New(WithDebugging())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	d := NewDeferred(nil)
+	caught := make(chan any, 1)
+	go func() {
+		defer func() { caught <- recover() }()
+		_ = d.Callback("from another goroutine")
+	}()
+	v := <-caught
+	if msg, _ := v.(string); !strings.Contains(msg, "CallFromThread") {
+		t.Fatalf("Callback from another goroutine: recovered %v, want a panic naming CallFromThread", v)
+	}
+	if d.Called() {
+		t.Error("the Deferred fired anyway")
+	}
+
+	var got []any
+	viaThread := NewDeferred(nil)
+	viaThread.AddCallback(func(v any) (any, error) { got = append(got, v); return nil, nil })
+	inner := NewDeferred(nil)
+	InlineCallbacks(func(await Await) (any, error) {
+		v, err := await(inner)
+		got = append(got, v)
+		return nil, err
+	})
+	r.CallWhenRunning(func() {
+		_ = inner.Callback("awaited")
+		go r.CallFromThread(func() {
+			_ = viaThread.Callback("through CallFromThread")
+			_ = r.Stop()
+		})
+	})
+	run(t, r, 5*time.Second)
+	if len(got) != 2 {
+		t.Errorf("results %v, want both Deferreds fired on the reactor goroutine", got)
+	}
+}

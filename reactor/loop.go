@@ -77,7 +77,10 @@ func WithErrorObserver(f func(ErrorEvent)) Option { return func(r *Reactor) { r.
 // WithDebugging ports defer.setDebugging(True) and DelayedCall.debug for this
 // reactor alone: Deferreds made on its goroutine record where they were made
 // and first fired (an *AlreadyCalledError names both), and DelayedCall.String
-// names the line that scheduled the call. Each costs a stack capture, so
+// names the line that scheduled the call. It also checks the threading
+// contract: Callback or Errback of such a Deferred on a goroutine that does
+// not run its reactor panics, naming CallFromThread, where without -race
+// the mistake would go unnoticed. Each of these costs a stack read, so
 // leave it off where speed matters.
 func WithDebugging() Option { return func(r *Reactor) { r.scope.Debugging = true } }
 

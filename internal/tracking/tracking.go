@@ -161,6 +161,17 @@ func Current() *Scope {
 }
 
 func currentByGoroutine() *Scope {
+	if s := GoroutineScope(); s != nil {
+		return s
+	}
+	return registry.sole.Load()
+}
+
+// GoroutineScope returns the Scope whose reactor was made or last run on the
+// calling goroutine (or whose InlineCallbacks body the goroutine runs), or
+// nil: Current without its one-reactor shortcut. It always reads the
+// goroutine's id, so only debugging checks use it.
+func GoroutineScope() *Scope {
 	g := goid()
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
@@ -172,9 +183,6 @@ func currentByGoroutine() *Scope {
 			return s
 		}
 	}
-	if len(registry.live) == 1 {
-		return registry.sole.Load()
-	}
 	return nil
 }
 
@@ -184,10 +192,10 @@ func AnyDebugging() bool { return registry.debug.Load() > 0 }
 
 // EnterCoroutine tells Current that the calling goroutine, a coroutine
 // running an InlineCallbacks body, belongs to s. It does nothing (and
-// costs nothing) while Current needs no goroutine identity. Call the
-// returned function when the coroutine ends.
+// costs nothing) while Current needs no goroutine identity and s is not
+// debugging. Call the returned function when the coroutine ends.
 func EnterCoroutine(s *Scope) (leave func()) {
-	if s == nil || registry.n.Load() < 2 {
+	if s == nil || registry.n.Load() < 2 && !s.Debugging {
 		return func() {}
 	}
 	g := goid()
