@@ -22,7 +22,12 @@ type procScenario struct {
 	Argv     []string          `json:"argv"`
 	ChildFDs map[string]string `json:"childFDs"`
 	Env      map[string]string `json:"env"`
-	Actions  [][3]any          `json:"actions"` // (ms after ConnectionMade, action, argument)
+	// Actions are (when, action, argument). when >= 0 is milliseconds after
+	// ConnectionMade; when < 0 is -when-1 milliseconds after the child's
+	// first output on stdout — for actions that must not race the child's
+	// start (a signal sent before exec, or before a shell's trap, meets
+	// another program than the one meant).
+	Actions [][3]any `json:"actions"`
 }
 
 var procScenarios = []procScenario{
@@ -34,12 +39,12 @@ var procScenarios = []procScenario{
 		Actions: [][3]any{{20, "write", "hello\n"}, {40, "closeStdin", ""}}},
 	{Name: "a large write through cat", Argv: []string{"/bin/cat"},
 		Actions: [][3]any{{10, "writeBig", "300000"}, {20, "closeStdin", ""}}},
-	{Name: "SIGTERM", Argv: []string{"/bin/sleep", "10"}, Actions: [][3]any{{50, "signal", "TERM"}}},
-	{Name: "SIGINT", Argv: []string{"/bin/sleep", "10"}, Actions: [][3]any{{50, "signal", "INT"}}},
-	{Name: "SIGKILL, then TERM after exit", Argv: []string{"/bin/sleep", "10"},
-		Actions: [][3]any{{50, "signal", "KILL"}, {400, "signal", "TERM"}}},
-	{Name: "TERM ignored by a trap", Argv: []string{"/bin/sh", "-c", "trap '' TERM; sleep 0.3; exit 7"},
-		Actions: [][3]any{{100, "signal", "TERM"}}},
+	{Name: "SIGTERM", Argv: []string{"/bin/sh", "-c", "echo ready; exec sleep 10"}, Actions: [][3]any{{-1, "signal", "TERM"}}},
+	{Name: "SIGINT", Argv: []string{"/bin/sh", "-c", "echo ready; exec sleep 10"}, Actions: [][3]any{{-1, "signal", "INT"}}},
+	{Name: "SIGKILL, then TERM after exit", Argv: []string{"/bin/sh", "-c", "echo ready; exec sleep 10"},
+		Actions: [][3]any{{-1, "signal", "KILL"}, {-401, "signal", "TERM"}}},
+	{Name: "TERM ignored by a trap", Argv: []string{"/bin/sh", "-c", "trap '' TERM; echo ready; sleep 0.3; exit 7"},
+		Actions: [][3]any{{-1, "signal", "TERM"}}},
 	{Name: "stdout closed early", Argv: []string{"/bin/sh", "-c", "exec 1>&-; sleep 0.2; echo bye >&2; exit 4"}},
 	{Name: "loseConnection on cat", Argv: []string{"/bin/cat"}, Actions: [][3]any{{50, "loseConnection", ""}}},
 	{Name: "read a line from stdin", Argv: []string{"/bin/sh", "-c", "read x; echo got $x"},
@@ -132,9 +137,16 @@ type procRecorder struct {
 
 func (p *procRecorder) ConnectionMade() {
 	p.events = append(p.events, "made")
+	p.schedule(func(when int) bool { return when >= 0 }, func(when int) int { return when })
+}
+
+// schedule starts the actions pick selects, each delay(when) ms from now.
+func (p *procRecorder) schedule(pick func(int) bool, delay func(int) int) {
 	for _, a := range p.s.Actions {
-		ms, action, arg := a[0].(int), a[1].(string), a[2].(string)
-		p.r.CallLater(time.Duration(ms)*time.Millisecond, func() { p.act(action, arg) })
+		when, action, arg := a[0].(int), a[1].(string), a[2].(string)
+		if pick(when) {
+			p.r.CallLater(time.Duration(delay(when))*time.Millisecond, func() { p.act(action, arg) })
+		}
 	}
 }
 
@@ -169,6 +181,9 @@ func (p *procRecorder) act(action, arg string) {
 func (p *procRecorder) ChildDataReceived(fd int, data []byte) {
 	if p.data == nil {
 		p.data = map[int][]byte{}
+	}
+	if fd == 1 && len(p.data[1]) == 0 {
+		p.schedule(func(when int) bool { return when < 0 }, func(when int) int { return -when - 1 })
 	}
 	p.data[fd] = append(p.data[fd], data...)
 }

@@ -4,7 +4,9 @@ JSON object: scenario name -> trace lines, in the form the Go test writes
 for braid.
 
 The scenarios come as JSON on stdin: a list of {name, argv, childFDs
-(null for Twisted's default), env, actions: [[delay_ms, action, arg]]}.
+(null for Twisted's default), env, actions: [[when_ms, action, arg]]}:
+when_ms >= 0 is after connectionMade, when_ms < 0 is -when_ms-1 ms after
+the child's first output on stdout.
 A trace is deterministic although the callbacks' interleaving is not:
 the data of each fd concatenated, the fds whose pipes were lost, the
 processExited and processEnded reasons, a check that processEnded came
@@ -38,8 +40,9 @@ class Recorder(protocol.ProcessProtocol):
 
     def connectionMade(self):
         self.events.append("made")
-        for delay_ms, action, arg in self.scenario["actions"]:
-            reactor.callLater(delay_ms / 1000.0, self.act, action, arg)
+        for when_ms, action, arg in self.scenario["actions"] or []:
+            if when_ms >= 0:
+                reactor.callLater(when_ms / 1000.0, self.act, action, arg)
 
     def act(self, action, arg):
         t = self.transport
@@ -59,6 +62,10 @@ class Recorder(protocol.ProcessProtocol):
             self.notes.append("%s %s: ProcessExitedAlready" % (action, arg))
 
     def childDataReceived(self, fd, data):
+        if fd == 1 and not self.data.get(1):
+            for when_ms, action, arg in self.scenario["actions"] or []:
+                if when_ms < 0:
+                    reactor.callLater((-when_ms - 1) / 1000.0, self.act, action, arg)
         self.data[fd] = self.data.get(fd, b"") + data
 
     def childConnectionLost(self, fd):
