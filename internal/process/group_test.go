@@ -2,6 +2,8 @@ package process
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -235,6 +237,51 @@ func TestProcess_KillAndReapAfterExitKillsGroup_W04(t *testing.T) {
 	}
 	if len(Live(h.r)) != 0 || len(h.r.GetReaders()) != 0 {
 		t.Errorf("left: %v %v", Live(h.r), h.r.GetReaders())
+	}
+	h.noErrors()
+}
+
+// R-17, W-04: a child the reactor's shutdown left running is still reaped
+// when it exits — never left a zombie — without any SIGCHLD handler, and
+// signals still reach it until then (and report it gone after).
+func TestProcess_ShutdownNeverLeavesAZombie_R17_W04(t *testing.T) {
+	before := openFDs(t)
+	h := newHarness(t)
+	p := newTrace()
+	p.onMade = func(*traceProto) { _ = h.r.Stop() }
+	var tr *Process
+	// The child lives past the shutdown, then exits on its own signal.
+	h.run(procTimeout, func() {
+		tr = h.spawn(p, "/bin/sh", []string{"sh", "-c", "trap 'exit 3' USR1; while :; do sleep 0.01; done"}, inheritPath)
+	})
+	pid := tr.Pid()
+	if !alive(pid) {
+		t.Fatalf("child %d not alive after shutdown", pid)
+	}
+	if err := tr.SignalProcess(syscall.SIGUSR1); err != nil {
+		t.Fatalf("SignalProcess after shutdown: %v", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+			break // exited and reaped: not even a zombie is left
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("child %d still present 30 s after it was told to exit (zombies: %v)", pid, zombieChildren(t))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := tr.SignalProcess(syscall.SIGTERM); !errors.Is(err, protocol.ErrProcessExitedAlready) {
+		t.Errorf("SignalProcess after the reap = %v, want ErrProcessExitedAlready", err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); openFDs(t) != before && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("open fds %d -> %d: the orphan's pidfd was not closed", before, after)
+	}
+	if diff := cmp.Diff([]string{"connectionMade", "lost:0", "lost:1", "lost:2"}, p.trace()); diff != "" {
+		t.Errorf("callbacks after shutdown (-want +got):\n%s", diff)
 	}
 	h.noErrors()
 }

@@ -34,13 +34,23 @@ func (d *procPidFD) DoRead() error {
 	return nil
 }
 
-// ConnectionLost is called when the reactor drops the pidfd (shutdown, or
-// trial's cleanup): the pidfd is closed. The child is not signalled.
-// If it is still unreaped, Live no longer finds it once its pipes are
-// dropped too, but the Process that Spawn returned still reaches it:
-// later reaps (KillAndReap) use its pid, which cannot have been recycled
-// since braid has not reaped it.
-func (d *procPidFD) ConnectionLost(reason *reactor.Failure) { d.closeFD() }
+// ConnectionLost is called when the reactor drops the pidfd (shutdown, or a
+// RemoveAll). The child is not signalled. If it is still unreaped,
+// the orphanage takes its pidfd and reaps it when it exits, so it is never
+// left a zombie; signals to it still reach it, through the orphanage, until
+// then. No protocol callback follows.
+func (d *procPidFD) ConnectionLost(reason *reactor.Failure) {
+	p := d.p
+	if d.fd >= 0 && !p.gone() && !p.killed && !p.done {
+		p.r.RemoveReader(d)
+		if adopt(d.fd) {
+			p.orphanFD = d.fd
+			d.fd = -1
+			return
+		}
+	}
+	d.closeFD()
+}
 
 func (d *procPidFD) closeFD() {
 	if d.fd < 0 {
@@ -85,8 +95,12 @@ func (si *procSiginfo) waitStatus() syscall.WaitStatus {
 }
 
 // waitNoHang collects the child's exit status if it has exited: through the
-// pidfd while it is open, by pid after the reactor dropped the pidfd.
+// pidfd while it is open, by pid after the reactor dropped the pidfd. An
+// orphan is the orphanage's to reap: waitNoHang reports it gone.
 func (p *Process) waitNoHang() (syscall.WaitStatus, bool, error) {
+	if p.orphanFD >= 0 {
+		return 0, false, unix.ECHILD
+	}
 	var si procSiginfo
 	idType, id := unix.P_PIDFD, p.pidfd.fd
 	if id < 0 {
@@ -209,14 +223,18 @@ func (p *Process) maybeCallProcessEnded() {
 	}
 }
 
-// sendSignal signals the child alone: through the pidfd while it is open,
-// by pid after the reactor dropped the pidfd (the child is unreaped, so
-// the pid is still ours).
+// sendSignal signals the child alone: through its pidfd, or the
+// orphanage's copy of it once the reactor dropped it (ESRCH once the
+// orphanage has reaped the child). Never by bare pid, which could have
+// been recycled.
 func (p *Process) sendSignal(s syscall.Signal) error {
 	if p.pidfd.fd >= 0 {
 		return unix.PidfdSendSignal(p.pidfd.fd, s, nil, 0)
 	}
-	return syscall.Kill(p.origPid, s)
+	if p.orphanFD >= 0 {
+		return signalOrphan(p.orphanFD, s)
+	}
+	return syscall.ESRCH
 }
 
 // waitReaped waits at most timeout for the (SIGKILLed) child to exit and

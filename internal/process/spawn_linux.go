@@ -99,6 +99,7 @@ func Spawn(r *reactor.Reactor, proto protocol.ProcessProtocol, executable string
 		args:        append([]string(nil), args...),
 		status:      -1,
 		signalGroup: opts.SignalGroup,
+		orphanFD:    -1,
 	}
 	p.pidfd = procPidFD{p: p, fd: -1}
 

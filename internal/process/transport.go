@@ -35,6 +35,7 @@ type Process struct {
 
 	signalGroup bool
 	pidfd       procPidFD
+	orphanFD    int // the pidfd the orphanage holds once the reactor dropped it, else -1
 	pipes       []*procPipe // open parent ends, ordered by child fd
 
 	reaped        bool // status is known (Twisted's lostProcess)
@@ -261,7 +262,14 @@ func (p *Process) KillAndReap() error {
 		pp.closeFD()
 		p.pipes = p.pipes[:len(p.pipes)-1]
 	}
-	if !p.reaped && !p.reaping {
+	switch {
+	case p.orphanFD >= 0:
+		if !reapOrphan(p.orphanFD, killReapTimeout) {
+			return fmt.Errorf("protocol: pid %d (%s) not reaped %v after SIGKILL", p.origPid, p.argv0(), killReapTimeout)
+		}
+		p.orphanFD = -1
+		p.reaped, p.pid = true, 0
+	case !p.reaped && !p.reaping:
 		if err := p.waitReaped(killReapTimeout); err != nil {
 			return err
 		}
