@@ -300,9 +300,16 @@ func (p *ForwardingProcess) reallyDie() {
 
 // ReallyDie ports _reallyDie (C-08): SIGKILL, where "already exited" is
 // fine. The stop sequence calls it on the reactor turn after the first stop
-// step (after Hardening.GracePeriod when that is set).
+// step (after Hardening.GracePeriod when that is set). With a
+// Hardening.StopSignal, whose first step leaves the pipes open, it also
+// closes them, as Conch's first step does: a descendant outside the
+// process group (a daemon that called setsid) may hold them, and would
+// otherwise keep ProcessEnded, and so the Deferred, away for ever (W-13).
 func (p *ForwardingProcess) ReallyDie() {
 	p.signal(syscall.SIGKILL)
+	if p.Hardening.StopSignal != 0 {
+		p.Transport.LoseConnection()
+	}
 }
 
 func (p *ForwardingProcess) signal(sig syscall.Signal) {

@@ -204,10 +204,10 @@ type ProcessTransport interface {
 
 // GroupSignaler is the optional part of a [ProcessTransport] that signals
 // the child's whole process group: the child and whatever it started that
-// stayed in its group. braid's transport has it; it needs
-// SpawnOptions.NewProcessGroup ([ErrNoProcessGroup] otherwise) and, like
-// SignalProcess, gives [ErrProcessExitedAlready] once the group is gone.
-// Beyond Twisted (W-03).
+// stayed in its group — also once the child itself has been reaped, while
+// any member lives. braid's transport has it; it needs
+// SpawnOptions.NewProcessGroup ([ErrNoProcessGroup] otherwise) and gives
+// [ErrProcessExitedAlready] once no member is left. Beyond Twisted (W-03).
 type GroupSignaler interface {
 	SignalProcessGroup(sig syscall.Signal) error
 }

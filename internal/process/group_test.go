@@ -285,3 +285,39 @@ func TestProcess_ShutdownNeverLeavesAZombie_R17_W04(t *testing.T) {
 	}
 	h.noErrors()
 }
+
+// W-03: the group outlives its leader. After the leader was reaped, a
+// member it left behind (here holding stdout open, so ProcessEnded waits
+// on it) is still reached by SignalProcessGroup; once no member is left,
+// SignalProcessGroup reports ErrProcessExitedAlready.
+func TestProcess_GroupSignalReachesSurvivorsAfterTheLeaderIsReaped_W03(t *testing.T) {
+	h := newHarness(t)
+	p := newTrace()
+	var afterExit error
+	p.onExited = func(p *traceProto, _ *reactor.Failure) {
+		afterExit = p.Transport.(protocol.GroupSignaler).SignalProcessGroup(syscall.SIGKILL)
+	}
+	h.stopOnEnd(p) // after the hook above
+	opts := protocol.SpawnOptions{NewProcessGroup: true}
+	var tr *Process
+	h.run(procTimeout, func() {
+		tr = h.spawn(p, "/bin/sh", []string{"sh", "-c", "sleep 60 & exit 0"}, opts)
+	})
+	if afterExit != nil {
+		t.Errorf("SignalProcessGroup after the leader's reap = %v, want the survivor reached", afterExit)
+	}
+	// The killed survivor is reaped by init, not by us: wait for that.
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if err = tr.SignalProcessGroup(0); errors.Is(err, protocol.ErrProcessExitedAlready) {
+			break
+		}
+	}
+	if !errors.Is(err, protocol.ErrProcessExitedAlready) {
+		t.Errorf("SignalProcessGroup with nobody left = %v, want ErrProcessExitedAlready", err)
+	}
+	if z := zombieChildren(t); len(z) != 0 {
+		t.Errorf("zombies %v", z)
+	}
+	h.noErrors()
+}

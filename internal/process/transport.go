@@ -188,11 +188,11 @@ func (p *Process) ResumeProducing() {
 // to a bare pid that might have been recycled (W-01). With
 // SpawnOptions.SignalGroup it goes to the whole process group.
 func (p *Process) SignalProcess(sig syscall.Signal) error {
+	if p.gone() {
+		return p.exitedAlready(sig) // first, whatever sig is (P-14)
+	}
 	if p.signalGroup {
 		return p.SignalProcessGroup(sig)
-	}
-	if p.gone() {
-		return p.exitedAlready(sig)
 	}
 	if err := p.sendSignal(sig); err != nil {
 		if errors.Is(err, syscall.ESRCH) {
@@ -205,19 +205,27 @@ func (p *Process) SignalProcess(sig syscall.Signal) error {
 
 // SignalProcessGroup sends sig to every process in the child's process
 // group (protocol.GroupSignaler): the child and whatever it started that
-// stayed in the group. It needs SpawnOptions.NewProcessGroup
-// (ErrNoProcessGroup otherwise) and, like SignalProcess, gives
-// protocol.ErrProcessExitedAlready once the child has been reaped. Beyond
-// Twisted (W-03).
+// stayed in the group, also after the child itself was reaped. It needs
+// SpawnOptions.NewProcessGroup (ErrNoProcessGroup otherwise) and gives
+// protocol.ErrProcessExitedAlready once no member of the group is left.
+// Beyond Twisted (W-03).
 func (p *Process) SignalProcessGroup(sig syscall.Signal) error {
 	if p.pgid == 0 {
 		return fmt.Errorf("protocol: signal group of pid %d: %w", p.origPid, protocol.ErrNoProcessGroup)
 	}
+	// The group outlives its leader: a server a wrapper started may run on
+	// after the wrapper was reaped, and must still be reachable. The kernel
+	// keeps the group's id from being reused while any member lives, so
+	// the signal reaches only this group; once none lives it finds nobody
+	// (ESRCH: ErrProcessExitedAlready) — unless, much later, pid numbers
+	// have wrapped around to a new group of the same id, which no pidfd
+	// can guard against for a group. After the reap, "nobody left" is
+	// checked first, so that any sig then gives ErrProcessExitedAlready.
 	if p.gone() {
-		return p.exitedAlready(sig)
+		if err := syscall.Kill(-p.pgid, 0); errors.Is(err, syscall.ESRCH) {
+			return p.exitedAlready(sig)
+		}
 	}
-	// While the leader is unreaped its pid, and so the group id, cannot be
-	// reused: the group signal cannot reach strangers.
 	if err := syscall.Kill(-p.pgid, sig); err != nil {
 		if errors.Is(err, syscall.ESRCH) {
 			return p.exitedAlready(sig)
