@@ -28,9 +28,12 @@ var forwardScenarios = []forwardScenario{
 	{Name: "the server closes without answering", Script: socatListen + " SYSTEM:true"},
 	// Not socat's SYSTEM:'printf abc': socat stops reading a child that has
 	// exited, so under load it sometimes closed before sending "abc" (to
-	// Twisted and braid alike). This server reads the line, answers, closes.
+	// Twisted and braid alike). This server reads the line, answers, closes,
+	// and lingers until it is stopped: were it to exit at once, its end
+	// could be seen before the connection's, and both Conch's helper and
+	// the faithful port would fire with None (W-14) — a race, not a rule.
 	{Name: "the server answers without a newline and closes", Script: `exec /usr/bin/python3 -c '
-import os, socket
+import os, socket, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(os.environ["PORT"])))
@@ -38,7 +41,8 @@ s.listen(1)
 c, _ = s.accept()
 c.recv(100)
 c.sendall(b"abc")
-c.close()'`},
+c.close()
+time.sleep(60)'`},
 	{Name: "the server comes up late", Script: "sleep 0.3; " + socatListen + " TCP:127.0.0.1:$ECHO"},
 	// One process (socat's fork option would leave its per-connection child
 	// orphaned when the parent is killed): echo one connection, then wait.
