@@ -27,6 +27,7 @@ type Port struct {
 	disconnecting bool
 	numberAccepts int
 	sessionno     int
+	emfile        emfileState // see emfile.go
 }
 
 var _ protocol.ListeningPort = (*Port)(nil)
@@ -125,10 +126,10 @@ func (p *Port) DoRead() error {
 			case unix.EINTR, unix.ECONNABORTED, unix.EPROTO:
 				continue
 			case unix.EMFILE, unix.ENFILE:
-				p.r.LogError(reactor.NewFailure(fmt.Errorf("%v: accept: %w; dropping one connection", p, err)), "accept")
-				if shedOneConnection(p.fd) {
+				if p.outOfDescriptors(err) {
 					continue
 				}
+				return nil // paused: see emfile.go
 			case unix.EAGAIN:
 			default:
 				p.r.LogError(reactor.NewFailure(fmt.Errorf("%v: accept: %w", p, err)), "accept")
@@ -136,6 +137,7 @@ func (p *Port) DoRead() error {
 			break
 		}
 		accepted++
+		p.acceptedAgain()
 		peer := tcpAddrOf(sa)
 		proto := p.factory.BuildProtocol(peer)
 		if proto == nil {
@@ -179,6 +181,7 @@ func (p *Port) StopListening() *reactor.Deferred {
 }
 
 func (p *Port) closeSocket() {
+	p.endPause()
 	if p.fd < 0 {
 		return
 	}
