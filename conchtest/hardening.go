@@ -2,6 +2,7 @@ package conchtest
 
 import (
 	"fmt"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -37,6 +38,27 @@ type Hardening struct {
 	// forever (Conch).
 	Deadline time.Duration
 
+	// TotalDeadline bounds the whole run, from the spawn until the Deferred
+	// fires: the connect, the exchange (a server that accepts and never
+	// answers, or never closes) and the stop. When it passes, the process
+	// (its group, with StopGroup) is killed and its pipes closed, and the
+	// Deferred fails with a *DeadlineError saying which phase was reached
+	// and holding what the forwarding port had received so far — once the
+	// process has ended, or GracePeriod (at least 100 ms) later if it has
+	// not. 0: no bound (Conch; the test's own timeout is the bound).
+	TotalDeadline time.Duration
+
+	// VerifyListener checks, once connected and before sending Data, that
+	// the socket listening on the port belongs to the spawned process, one
+	// of its descendants, or its process group or session: a stale
+	// listener that held the port (a server left over from an earlier run)
+	// would otherwise answer in the real server's place. When it does not,
+	// the connection is dropped unused, the process killed, and the
+	// Deferred fails with a *ListenerError naming the port and the owner's
+	// pid when it can be read. Linux only (it reads /proc). Faithful:
+	// whatever answers on the port is taken for the server (Conch).
+	VerifyListener bool
+
 	// FailFast fails the Deferred with an *EndedEarlyError — the exit
 	// reason and the tail of stderr — when the process ends before its port
 	// ever accepted (W-10). Faithful: the Deferred fires with nil (C-15).
@@ -63,18 +85,21 @@ type Hardening struct {
 	TailSize int
 }
 
-// Hardened returns the recommended hardening: backoff retries, fail-fast, a
-// 30 s deadline, SIGTERM with a 1 s grace period before SIGKILL, group stop,
-// and stderr kept.
+// Hardened returns the recommended hardening: backoff retries, a check that
+// the listener is the spawned process's, fail-fast, a 30 s deadline for the
+// port and 60 s for the whole run, SIGTERM with a 1 s
+// grace period before SIGKILL, group stop, and stderr kept.
 func Hardened() Hardening {
 	return Hardening{
-		Backoff:     true,
-		Deadline:    30 * time.Second,
-		FailFast:    true,
-		StopSignal:  syscall.SIGTERM,
-		GracePeriod: time.Second,
-		StopGroup:   true,
-		KeepOutput:  true,
+		Backoff:        true,
+		VerifyListener: true,
+		Deadline:       30 * time.Second,
+		TotalDeadline:  60 * time.Second,
+		FailFast:       true,
+		StopSignal:     syscall.SIGTERM,
+		GracePeriod:    time.Second,
+		StopGroup:      true,
+		KeepOutput:     true,
 	}
 }
 
@@ -110,14 +135,25 @@ func (h *Hardening) tailSize() int {
 }
 
 // DeadlineError is the hardened failure when the port did not accept within
-// Hardening.Deadline.
+// Hardening.Deadline (Phase "connect"), or the run did not end within
+// Hardening.TotalDeadline (Phase "connect", "exchange" or "stop").
+// Received is what the forwarding port had received by then (nil when it
+// never connected).
 type DeadlineError struct {
 	Port     int
 	Deadline time.Duration
 	Attempts int
+	Phase    string
+	Received []byte
 }
 
 func (e *DeadlineError) Error() string {
+	switch e.Phase {
+	case "exchange":
+		return fmt.Sprintf("conchtest: the exchange through 127.0.0.1:%d did not end within %v (received %d bytes: %q)", e.Port, e.Deadline, len(e.Received), e.Received)
+	case "stop":
+		return fmt.Sprintf("conchtest: the process serving 127.0.0.1:%d did not stop within %v (received %q)", e.Port, e.Deadline, e.Received)
+	}
 	return fmt.Sprintf("conchtest: nothing accepted on 127.0.0.1:%d within %v (%d connect attempts)", e.Port, e.Deadline, e.Attempts)
 }
 
@@ -173,3 +209,29 @@ func (e *ConnectFailedError) Error() string {
 
 // Unwrap returns the connect error.
 func (e *ConnectFailedError) Unwrap() error { return e.Err }
+
+// ListenerError is the hardened failure when the socket listening on the
+// port does not belong to the spawned process or its descendants
+// (Hardening.VerifyListener). Owner is the pid of the process holding it,
+// 0 when it could not be told; Child is the spawned process's pid. Err,
+// when set, says why the owner could not be checked at all.
+type ListenerError struct {
+	Port  int
+	Owner int
+	Child int
+	Err   error
+}
+
+func (e *ListenerError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("conchtest: cannot tell who listens on 127.0.0.1:%d: %v", e.Port, e.Err)
+	}
+	owner := "a process braid cannot name"
+	if e.Owner != 0 {
+		owner = "pid " + strconv.Itoa(e.Owner)
+	}
+	return fmt.Sprintf("conchtest: 127.0.0.1:%d is served by %s, not by the spawned process (pid %d) or its descendants: a stale listener?", e.Port, owner, e.Child)
+}
+
+// Unwrap returns Err.
+func (e *ListenerError) Unwrap() error { return e.Err }

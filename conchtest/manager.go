@@ -1,8 +1,10 @@
 package conchtest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"syscall"
 	"time"
 
@@ -82,6 +84,10 @@ type ForwardingProcess struct {
 	retry      *reactor.DelayedCall // the pending reconnect
 	connecting *reactor.Deferred    // the connect attempt in flight
 	deadline   *reactor.DelayedCall
+	total      *reactor.DelayedCall // Hardening.TotalDeadline
+	backstop   *reactor.DelayedCall // fires the Deferred if the killed process never ends
+	port       *protocol.ForwardingPort
+	childPid   int // the spawned process's pid, for VerifyListener
 	grace      *reactor.DelayedCall
 	halted     bool  // retries were stopped on purpose (hardened end, failure, cancel)
 	failure    error // what the Deferred fails with when the process ends
@@ -170,6 +176,7 @@ func (p *ForwardingProcess) takeDeferred() *reactor.Deferred {
 // here, inside SpawnProcess, usually before the server listens (C-03).
 func (p *ForwardingProcess) ConnectionMade() {
 	p.Timeline.Spawned = time.Now()
+	p.childPid = p.Transport.Pid()
 	h := &p.Hardening
 	if h.FailFast || h.KeepOutput {
 		p.Stderr = NewTailBuffer(h.tailSize())
@@ -179,6 +186,9 @@ func (p *ForwardingProcess) ConnectionMade() {
 	}
 	if h.Deadline > 0 {
 		p.deadline = p.r.CallLater(h.Deadline, p.deadlinePassed)
+	}
+	if h.TotalDeadline > 0 {
+		p.total = p.r.CallLater(h.TotalDeadline, p.totalDeadlinePassed)
 	}
 	if h.StopGroup {
 		p.checkGroup()
@@ -204,6 +214,7 @@ func (p *ForwardingProcess) Connect() *reactor.Deferred {
 	p.retry = nil
 	p.Timeline.Attempts++
 	port := protocol.NewForwardingPort(p.steps(), p.Data)
+	p.port = port
 	cc := protocol.NewClientCreator(p.r, func() protocol.Protocol { return &timedPort{ForwardingPort: port, owner: p} })
 	// The port copies what it receives, so reads may reuse one buffer.
 	d := cc.ConnectTCP("127.0.0.1", p.Port, protocol.ConnectTCPOptions{Conn: protocol.TCPConnOptions{ReuseReadBuffer: true}})
@@ -252,8 +263,47 @@ type timedPort struct {
 
 func (t *timedPort) ConnectionMade() {
 	t.owner.portConnected()
-	t.ForwardingPort.ConnectionMade()
+	if !t.owner.Hardening.VerifyListener {
+		t.ForwardingPort.ConnectionMade()
+		return
+	}
+	t.owner.verifyListener(t, time.Now())
 }
+
+// verifyListener is Hardening.VerifyListener's check: once the server's
+// socket can be found, send Data if it is the spawned process's, else drop
+// the connection unused and fail. The server may not have accepted yet (a
+// connection waits in the backlog with no socket of its own, and a one-shot
+// server closes its listener once it has), so the check retries every
+// millisecond for up to verifyFor.
+func (p *ForwardingProcess) verifyListener(t *timedPort, start time.Time) {
+	if p.failure != nil || p.ended {
+		return
+	}
+	clientPort := 0
+	if a, ok := t.Transport.GetHost().(*net.TCPAddr); ok {
+		clientPort = a.Port
+	}
+	owner, ours, found, err := serverOwner(p.Port, clientPort, p.childPid)
+	switch {
+	case ours:
+		t.ForwardingPort.ConnectionMade()
+		return
+	case err == nil && !found && time.Since(start) < verifyFor:
+		p.r.CallLater(time.Millisecond, func() { p.verifyListener(t, start) })
+		return
+	}
+	// Not the server we spawned: send nothing, and fail.
+	if a, ok := t.Transport.(interface{ AbortConnection() }); ok {
+		a.AbortConnection()
+	} else {
+		t.Transport.LoseConnection()
+	}
+	p.fail(&ListenerError{Port: p.Port, Owner: owner, Child: p.childPid, Err: err})
+}
+
+// verifyFor bounds VerifyListener's wait for the server's socket to show.
+const verifyFor = time.Second
 
 func (p *ForwardingProcess) portConnected() {
 	p.Timeline.Connected = time.Now()
@@ -271,6 +321,9 @@ func (p *ForwardingProcess) isConnected() bool { return !p.Timeline.Connected.Is
 func (p *ForwardingProcess) ForwardingPortDisconnected(buffer []byte) {
 	p.Timeline.Disconnected = time.Now()
 	p.Buffer = buffer
+	if p.failure != nil {
+		return // a hardened failure is stopping the process already
+	}
 	p.stop()
 }
 
@@ -359,6 +412,7 @@ func (p *ForwardingProcess) ProcessEnded(reason *reactor.Failure) {
 		_ = p.grace.Cancel()
 		p.grace = nil
 	}
+	p.cancelTotal()
 	if p.Hardening.FailFast && !p.isConnected() && !p.stopping {
 		p.failure = &EndedEarlyError{Port: p.Port, Attempts: p.Timeline.Attempts, Reason: reason, Stderr: p.Stderr.Bytes()}
 	}
@@ -406,6 +460,7 @@ func (p *ForwardingProcess) fireFailure() {
 func (p *ForwardingProcess) abort() {
 	p.takeDeferred() // Cancel fires it with CancelledError
 	p.cancelPending()
+	p.cancelTotal()
 	if !p.ended && !p.stopping && p.Transport != nil {
 		p.stopping = true
 		p.signal(syscall.SIGKILL)
@@ -435,5 +490,46 @@ func (p *ForwardingProcess) deadlinePassed() {
 	if p.isConnected() || p.ended {
 		return
 	}
-	p.fail(&DeadlineError{Port: p.Port, Deadline: p.Hardening.Deadline, Attempts: p.Timeline.Attempts})
+	p.fail(&DeadlineError{Port: p.Port, Deadline: p.Hardening.Deadline, Attempts: p.Timeline.Attempts, Phase: "connect"})
+}
+
+// totalDeadlinePassed ends a run that outlived Hardening.TotalDeadline:
+// kill, close the pipes, and fail with what came back so far.
+func (p *ForwardingProcess) totalDeadlinePassed() {
+	p.total = nil
+	if p.ended {
+		return
+	}
+	phase, received := "connect", []byte(nil)
+	switch {
+	case p.Timeline.Disconnected.IsZero() && p.isConnected():
+		phase = "exchange"
+		if p.port != nil {
+			received = bytes.Clone(p.port.Buffer)
+		}
+	case !p.Timeline.Disconnected.IsZero():
+		phase, received = "stop", p.Buffer
+	}
+	p.cancelPending()
+	if p.failure == nil {
+		p.failure = &DeadlineError{Port: p.Port, Deadline: p.Hardening.TotalDeadline, Attempts: p.Timeline.Attempts,
+			Phase: phase, Received: received}
+	}
+	p.stopping = true
+	p.signal(syscall.SIGKILL)
+	p.Transport.LoseConnection()
+	p.backstop = p.r.CallLater(max(p.Hardening.GracePeriod, 100*time.Millisecond), func() {
+		p.backstop = nil
+		p.fireFailure() // the process has not ended; the Deferred is bounded anyway
+	})
+}
+
+// cancelTotal drops TotalDeadline's timers.
+func (p *ForwardingProcess) cancelTotal() {
+	for _, c := range []**reactor.DelayedCall{&p.total, &p.backstop} {
+		if *c != nil {
+			_ = (*c).Cancel()
+			*c = nil
+		}
+	}
 }

@@ -77,6 +77,12 @@ func TestForwardingProcess_HardenedStopWhenTheServerOutlivesItsWrapper_W13(t *te
 // the Deferred fires; it returns what it fired with and when.
 func runWrapped(t *testing.T, wrapper string, h conchtest.Hardening, proc **conchtest.ForwardingProcess) (any, time.Duration) {
 	t.Helper()
+	return runWrappedOn(t, 0, wrapper, h, proc)
+}
+
+// runWrappedOn is runWrapped for a given port (0: a free one).
+func runWrappedOn(t *testing.T, port int, wrapper string, h conchtest.Hardening, proc **conchtest.ForwardingProcess) (any, time.Duration) {
+	t.Helper()
 	python := "/usr/bin/python3"
 	if _, err := os.Stat(python); err != nil {
 		python = needProgram(t, "python3")
@@ -85,9 +91,11 @@ func runWrapped(t *testing.T, wrapper string, h conchtest.Hardening, proc **conc
 	start := time.Now()
 	var took time.Duration
 	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
-		port, err := conchtest.FreePort()
-		if err != nil {
-			return reactor.Fail(err)
+		if port == 0 {
+			var err error
+			if port, err = conchtest.FreePort(); err != nil {
+				return reactor.Fail(err)
+			}
 		}
 		p := conchtest.NewForwardingProcess(r, port, []byte("test\n"))
 		p.Hardening = h
