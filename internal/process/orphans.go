@@ -19,9 +19,9 @@ import (
 // reach a recycled pid.
 var orphans = struct {
 	mu   sync.Mutex
-	epfd int          // -1 while no goroutine watches
-	wake int          // an eventfd in epfd's set: the last orphan is gone
-	fds  map[int]bool // the orphans' pidfds
+	epfd int           // -1 while no goroutine watches
+	wake int           // an eventfd in epfd's set: the last orphan is gone
+	fds  map[int]bool  // the orphans' pidfds
 	done chan struct{} // closed when the watcher has closed epfd and ended
 }{epfd: -1, wake: -1}
 

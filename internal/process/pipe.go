@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
 
@@ -28,6 +29,12 @@ type procPipe struct {
 
 	buf []byte // writer: queued data, buf[off:] still to write
 	off int
+
+	// writer: a registered producer (RegisterProducer), paused while the
+	// queue is above procHighWater, resumed once it has drained.
+	producer       protocol.Producer
+	streaming      bool
+	producerPaused bool
 
 	disconnecting bool                 // loseConnection was called
 	paused        bool                 // reader: PauseProducing
@@ -115,10 +122,50 @@ func (pp *procPipe) DoWrite() error {
 	}
 	pp.off = 0
 	pp.p.r.RemoveWriter(pp)
-	if pp.disconnecting {
+	switch {
+	case pp.producer != nil && (!pp.streaming || pp.producerPaused):
+		// Drained: the producer may write again (a close waits for it to
+		// be unregistered, as in Twisted).
+		pp.producerPaused = false
+		pp.producer.ResumeProducing()
+	case pp.disconnecting:
 		return reactor.ErrConnectionDone
 	}
 	return nil
+}
+
+// procHighWater is the queued amount above which a streaming producer is
+// paused: Twisted's bufferSize (64 KiB).
+const procHighWater = 64 << 10
+
+// registerProducer ports FileDescriptor.registerProducer for the writer.
+func (pp *procPipe) registerProducer(p protocol.Producer, streaming bool) error {
+	if pp.producer != nil {
+		return protocol.ErrProducerRegistered
+	}
+	if streaming {
+		if _, ok := p.(protocol.PushProducer); !ok {
+			return protocol.ErrNotPushProducer
+		}
+	}
+	if pp.fd < 0 {
+		p.StopProducing() // nothing left to write to
+		return nil
+	}
+	pp.producer, pp.streaming, pp.producerPaused = p, streaming, false
+	if !streaming {
+		p.ResumeProducing()
+	}
+	return nil
+}
+
+// unregisterProducer ports unregisterProducer; a close waiting on the
+// producer goes ahead.
+func (pp *procPipe) unregisterProducer() {
+	pp.producer = nil
+	if pp.fd >= 0 && pp.disconnecting {
+		pp.register(false)
+	}
 }
 
 // ConnectionLost is called by the reactor when the pipe ended (EOF, hang-up,
@@ -153,15 +200,24 @@ func (pp *procPipe) closeFD() {
 	_ = unix.Close(pp.fd)
 	pp.fd = -1
 	pp.buf = nil
+	if p := pp.producer; p != nil {
+		pp.producer = nil
+		p.StopProducing() // the consumer is gone
+	}
 }
 
-// write queues a copy of data; it is dropped once the pipe is closed.
+// write queues a copy of data; it is dropped once the pipe is closed. A
+// streaming producer is paused once the queue is over procHighWater.
 func (pp *procPipe) write(data []byte) {
 	if pp.fd < 0 || len(data) == 0 {
 		return
 	}
 	pp.buf = append(pp.buf, data...)
 	pp.register(false)
+	if pp.producer != nil && pp.streaming && !pp.producerPaused && len(pp.buf)-pp.off > procHighWater {
+		pp.producerPaused = true
+		pp.producer.(protocol.PushProducer).PauseProducing()
+	}
 }
 
 // loseConnection ports FileDescriptor.loseConnection for a writer (flush,

@@ -35,7 +35,7 @@ type Process struct {
 
 	signalGroup bool
 	pidfd       procPidFD
-	orphanFD    int // the pidfd the orphanage holds once the reactor dropped it, else -1
+	orphanFD    int         // the pidfd the orphanage holds once the reactor dropped it, else -1
 	pipes       []*procPipe // open parent ends, ordered by child fd
 
 	reaped        bool // status is known (Twisted's lostProcess)
@@ -128,6 +128,31 @@ func (p *Process) WriteToChild(childFD int, data []byte) error {
 	pp.write(data)
 	return nil
 }
+
+// RegisterProducer ports registerProducer (protocol.Consumer): p writes to
+// the child's stdin. A streaming producer (a protocol.PushProducer) is
+// paused while more than 64 KiB is queued and resumed once the queue has
+// drained; a pull producer's ResumeProducing is called each time it has.
+// A child without a stdin pipe gives an error wrapping ErrUnknownChildFD.
+// While a producer is registered, closing stdin waits until it is
+// unregistered, as in Twisted; when the pipe closes the producer is told
+// StopProducing.
+func (p *Process) RegisterProducer(producer protocol.Producer, streaming bool) error {
+	pp := p.pipeFor(0)
+	if pp == nil || !pp.writes {
+		return fmt.Errorf("protocol: register a producer for the stdin of pid %d: %w", p.origPid, protocol.ErrUnknownChildFD)
+	}
+	return pp.registerProducer(producer, streaming)
+}
+
+// UnregisterProducer ports unregisterProducer.
+func (p *Process) UnregisterProducer() {
+	if pp := p.pipeFor(0); pp != nil && pp.writes {
+		pp.unregisterProducer()
+	}
+}
+
+var _ protocol.Consumer = (*Process)(nil)
 
 // CloseChildFD ports closeChildFD (P-17): a pipe the parent writes is
 // closed once its queued data is flushed, on a later reactor pass; a pipe
