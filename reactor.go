@@ -77,7 +77,8 @@ func (r *Reactor) ConnectTCP(host string, port int, factory protocol.ClientFacto
 // drives proto. Before it returns, the child is running and
 // proto.MakeConnection (so ConnectionMade) has been called; a panic there
 // is logged and the transport still returned (P-04). The transport is also
-// a [protocol.GroupSignaler].
+// a [protocol.GroupSignaler], and a [protocol.Consumer] for the child's
+// stdin (a producer registered there is paused while 64 KiB waits).
 //
 // Environment, as in Twisted and unlike os/exec: the zero SpawnOptions
 // gives the child an EMPTY environment (P-02); set InheritEnv for the
