@@ -342,8 +342,8 @@ type deferredAux struct {
 
 	debug   bool            // made under a reactor WithDebugging
 	owner   *tracking.Scope // that reactor's
-	creator string // where NewDeferred was called
-	invoker string // where the Deferred was first fired
+	creator string          // where NewDeferred was called
+	invoker string          // where the Deferred was first fired
 }
 
 func callers(skip int) string {
