@@ -1,0 +1,28 @@
+// Package braidtest ports twisted.internet.testing (Twisted's
+// proto_helpers): in-memory doubles of braid's transports and reactors, so
+// that code written against the interfaces of packages reactor and protocol
+// runs on braid.Reactor in production and, with no socket, child process or
+// running loop, in a test.
+//
+// Unlike Twisted's, every double is checked against those interfaces at
+// compile time, records what it is asked in exported fields whose zero values
+// are ready to use, and MemoryReactor also fakes spawnProcess (with
+// FakeProcessTransport, which the test drives as the child). Where a double
+// differs from Twisted's or from the real reactor, its doc comment says so.
+//
+// # Not ported
+//
+//   - LineSendingProtocol: it is built on twisted.protocols.basic.LineReceiver,
+//     which braid does not have yet; it belongs beside a port of that.
+//   - FakeDatagramTransport: braid has no UDP.
+//   - StringIOWithoutClosing: a Python file object that ignores close; a
+//     bytes.Buffer serves in Go.
+//   - MemoryReactor's SSL, UNIX and socket-adoption methods, its install and
+//     resolve: braid's reactor has none of them.
+//
+// # Threading
+//
+// The doubles belong to the test's goroutine, which plays the reactor
+// goroutine. Only MemoryReactor.CallFromThread and the methods of
+// EventLoggingObserver may be called from other goroutines.
+package braidtest
