@@ -37,7 +37,7 @@ func (p *tcpHalfRecorder) WriteConnectionLost() { p.events = append(p.events, "w
 func tcpPlainPeer(port int, f func(c *net.TCPConn) error) <-chan error {
 	done := make(chan error, 1)
 	go func() {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 2*time.Second)
+		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 30*time.Second) // a hang guard only
 		if err != nil {
 			done <- err
 			return
