@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/braid-go/braid/internal/backoff"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -103,28 +104,12 @@ func Hardened() Hardening {
 	}
 }
 
-const (
-	defaultRetryInitial = time.Millisecond
-	defaultRetryMax     = 100 * time.Millisecond
-	defaultRetryGrowth  = 1.0 / 200
-	defaultTailSize     = 4 << 10
-)
+const defaultTailSize = 4 << 10
 
 // nextRetry is the pause before the next attempt, waited being the time
 // since the spawn.
 func (h *Hardening) nextRetry(waited time.Duration) time.Duration {
-	initial, most, growth := h.RetryInitial, h.RetryMax, h.RetryGrowth
-	if initial <= 0 {
-		initial = defaultRetryInitial
-	}
-	if most <= 0 {
-		most = defaultRetryMax
-	}
-	if growth <= 0 {
-		growth = defaultRetryGrowth
-	}
-	d := time.Duration(float64(waited) * growth)
-	return min(max(d, initial), most)
+	return backoff.Next(waited, h.RetryInitial, h.RetryMax, h.RetryGrowth)
 }
 
 func (h *Hardening) tailSize() int {

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/braid-go/braid/internal/listener"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -284,7 +285,7 @@ func (p *ForwardingProcess) verifyListener(t *timedPort, start time.Time) {
 	if a, ok := t.Transport.GetHost().(*net.TCPAddr); ok {
 		clientPort = a.Port
 	}
-	owner, ours, found, err := serverOwner(p.Port, clientPort, p.childPid)
+	owner, ours, found, err := listener.Owner(p.Port, clientPort, p.childPid)
 	switch {
 	case ours:
 		t.ForwardingPort.ConnectionMade()

@@ -43,7 +43,8 @@ var (
 // not become ready. Reason says why: the exit reason (a *reactor.Failure
 // wrapping a *protocol.ProcessDone or *protocol.ProcessTerminated) when the
 // process ended first; the *protocol.SpawnError when it could not be
-// started; ErrReadyDeadline; the connect error when probing the port failed
+// started; ErrReadyDeadline; a *ListenerError when Readiness.VerifyListener
+// found another process serving the port; the connect error when probing the port failed
 // other than by refusal; ErrProcessRemoved or ErrServiceStopped. errors.Is
 // and errors.As see through it to Reason.
 type NotReadyError struct {
@@ -82,3 +83,32 @@ func (e *NotReadyError) Unwrap() error { return e.Reason }
 func unknown(name string) error {
 	return fmt.Errorf("procmon: %w %q", ErrUnknownProcess, name)
 }
+
+// ListenerError is the Reason of a [NotReadyError] when
+// Readiness.VerifyListener found the port served by a process outside the
+// spawned process's tree, or could not tell (Err says why). Beyond Twisted.
+type ListenerError struct {
+	// Port is the readiness port.
+	Port int
+	// Owner is the pid of the process serving it; 0 when it could not be
+	// named.
+	Owner int
+	// Pid is the spawned process's pid.
+	Pid int
+	// Err is why the owner could not be looked up, if it could not.
+	Err error
+}
+
+func (e *ListenerError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("cannot tell who serves port %d: %v", e.Port, e.Err)
+	}
+	owner := "a process braid cannot name"
+	if e.Owner != 0 {
+		owner = "pid " + strconv.Itoa(e.Owner)
+	}
+	return fmt.Sprintf("port %d is served by %s, not by the spawned process (pid %d) or its descendants: a stale listener?", e.Port, owner, e.Pid)
+}
+
+// Unwrap returns Err.
+func (e *ListenerError) Unwrap() error { return e.Err }

@@ -5,6 +5,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/braid-go/braid/internal/backoff"
 	"github.com/braid-go/braid/protocol"
 )
 
@@ -70,15 +71,21 @@ type Readiness struct {
 	// be hung, is stopped as StopProcess stops it; the monitor then restarts
 	// it as after any death. 0 waits as long as the process runs.
 	Deadline time.Duration
+	// VerifyListener checks, once the port accepts, that the socket
+	// answering belongs to the spawned process, one of its descendants, or
+	// its process group or session, as conchtest's
+	// Hardening.VerifyListener does: a stale server left over from an
+	// earlier run, holding the port, would otherwise make a run ready that
+	// never listened. When it does not, the run's Ready Deferreds fail with
+	// a [*NotReadyError] whose Reason is a [*ListenerError]; the process
+	// runs on (it will likely fail to bind and be restarted). Linux only
+	// (sock_diag and /proc); elsewhere the check fails with
+	// errors.ErrUnsupported inside the ListenerError. Off by default:
+	// whatever accepts is taken for the server.
+	VerifyListener bool
 }
 
-// Readiness defaults, as conchtest.Hardening's backoff.
-const (
-	defaultRetryInitial = time.Millisecond
-	defaultRetryMax     = 100 * time.Millisecond
-	defaultRetryGrowth  = 1.0 / 200
-	defaultReadyHost    = "127.0.0.1"
-)
+const defaultReadyHost = "127.0.0.1"
 
 func (c *Readiness) host() string {
 	if c.Host == "" {
@@ -90,17 +97,7 @@ func (c *Readiness) host() string {
 // nextRetry is the pause before the next connect, waited being the time
 // since the spawn.
 func (c *Readiness) nextRetry(waited time.Duration) time.Duration {
-	initial, most, growth := c.RetryInitial, c.RetryMax, c.RetryGrowth
-	if initial <= 0 {
-		initial = defaultRetryInitial
-	}
-	if most <= 0 {
-		most = defaultRetryMax
-	}
-	if growth <= 0 {
-		growth = defaultRetryGrowth
-	}
-	return min(max(time.Duration(float64(waited)*growth), initial), most)
+	return backoff.Next(waited, c.RetryInitial, c.RetryMax, c.RetryGrowth)
 }
 
 // Process describes one monitored process, as AddProcess was given it

@@ -3,9 +3,11 @@ package procmon
 import (
 	"errors"
 	"fmt"
+	"net"
 	"syscall"
 	"time"
 
+	"github.com/braid-go/braid/internal/listener"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -18,7 +20,8 @@ import (
 // and stops the process when the exchange ends, where a monitored server
 // must run on under the monitor's LoggingProtocol. So the probe is built on
 // protocol.ClientCreator, as the helper's connects are, and reuses its
-// backoff rule (see Readiness).
+// backoff rule (internal/backoff) and, with VerifyListener, its listener
+// ownership check (internal/listener).
 type probe struct {
 	m     *ProcessMonitor
 	p     *LoggingProtocol
@@ -30,6 +33,7 @@ type probe struct {
 	retry      *reactor.DelayedCall // the next attempt
 	deadline   *reactor.DelayedCall // Readiness.Deadline
 	connecting *reactor.Deferred    // the attempt in flight
+	verifying  *probeConn           // the accepted connection VerifyListener checks
 	stopped    bool
 }
 
@@ -51,11 +55,17 @@ func (pr *probe) start() {
 func (pr *probe) attempt() {
 	pr.retry = nil
 	pr.attempts++
-	cc := protocol.NewClientCreator(pr.tcp, func() protocol.Protocol { return &probeConn{} })
+	keep := pr.check.VerifyListener
+	cc := protocol.NewClientCreator(pr.tcp, func() protocol.Protocol { return &probeConn{keepOpen: keep} })
 	d := cc.ConnectTCP(pr.check.host(), pr.check.Port, protocol.ConnectTCPOptions{})
 	pr.connecting = d
-	d.AddCallbacks(func(any) (any, error) {
+	d.AddCallbacks(func(conn any) (any, error) {
 		pr.connecting = nil
+		c := conn.(*probeConn)
+		if pr.check.VerifyListener {
+			pr.verify(c, pr.m.r.Seconds())
+			return nil, nil
+		}
 		pr.accepted()
 		return nil, nil
 	}, func(f *reactor.Failure) (any, error) {
@@ -123,9 +133,58 @@ func (pr *probe) stop() {
 		pr.connecting = nil
 		d.Cancel()
 	}
+	if c := pr.verifying; c != nil {
+		pr.verifying = nil
+		c.Transport.LoseConnection()
+	}
 }
 
-// probeConn is the probe's connection: it closes as soon as it is made.
-type probeConn struct{ protocol.BaseProtocol }
+// verify is Readiness.VerifyListener's check of an accepted connection:
+// ready if the spawned process's tree serves it, not ready if another
+// process does. The server may not have accepted yet (the connection waits
+// in the backlog with no socket of its own, and a one-shot server closes
+// its listener once it has), so it looks again every millisecond for up
+// to verifyFor. The connection stays open until the answer.
+func (pr *probe) verify(c *probeConn, start float64) {
+	if pr.stopped {
+		c.Transport.LoseConnection()
+		return
+	}
+	pr.verifying = c
+	clientPort := 0
+	if a, ok := c.Transport.GetHost().(*net.TCPAddr); ok {
+		clientPort = a.Port
+	}
+	pid := pr.p.Transport.Pid()
+	owner, ours, found, err := listener.Owner(pr.check.Port, clientPort, pid)
+	waited := time.Duration((pr.m.r.Seconds() - start) * float64(time.Second))
+	if !ours && err == nil && !found && waited < verifyFor {
+		pr.retry = pr.m.r.CallLater(time.Millisecond, func() { pr.retry = nil; pr.verify(c, start) })
+		return
+	}
+	pr.verifying = nil
+	c.Transport.LoseConnection()
+	if ours {
+		pr.accepted()
+		return
+	}
+	pr.stop()
+	pr.m.notReady(pr.p, pr.notReadyError(&ListenerError{Port: pr.check.Port, Owner: owner, Pid: pid, Err: err}))
+}
 
-func (c *probeConn) ConnectionMade() { c.Transport.LoseConnection() }
+// verifyFor bounds VerifyListener's wait for the server's socket to show.
+const verifyFor = time.Second
+
+// probeConn is the probe's connection: it closes as soon as it is made,
+// unless VerifyListener needs it open until the owner is found (verify
+// closes it then).
+type probeConn struct {
+	protocol.BaseProtocol
+	keepOpen bool
+}
+
+func (c *probeConn) ConnectionMade() {
+	if !c.keepOpen {
+		c.Transport.LoseConnection()
+	}
+}

@@ -1,4 +1,4 @@
-package conchtest
+package listener
 
 import (
 	"bufio"
@@ -12,10 +12,12 @@ import (
 
 // Who listens on a loopback port: the LISTEN socket's inode (from the
 // kernel's sock_diag, else /proc/net/tcp{,6}), then the process holding
-// socket:[inode] among its descriptors in /proc. Hardening.VerifyListener uses it to tell the
-// spawned server from a stale listener that happened to hold the port.
+// socket:[inode] among its descriptors in /proc.
 
-// serverOwner looks for the process that serves a connection from
+// Supported reports whether Owner can answer on this system.
+const Supported = true
+
+// Owner looks for the process that serves a connection from
 // 127.0.0.1:clientPort to port: the holder of the LISTEN socket on port,
 // or of the connection's accepted end (a one-shot server may have closed
 // its listener once it accepted). It reports ours when a process of the
@@ -24,7 +26,7 @@ import (
 // waits in the backlog, and the listener is closed, none holds a socket.
 // The child's tree is searched first: the whole of /proc only when the
 // answer is "not ours".
-func serverOwner(port, clientPort, child int) (owner int, ours, found bool, err error) {
+func Owner(port, clientPort, child int) (owner int, ours, found bool, err error) {
 	inodes, err := serverInodes(port, clientPort)
 	if err != nil || len(inodes) == 0 {
 		return 0, false, false, err

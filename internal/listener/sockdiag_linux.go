@@ -1,4 +1,4 @@
-package conchtest
+package listener
 
 import (
 	"encoding/binary"
