@@ -95,8 +95,9 @@ type Proxy struct {
 	// end has closed.
 	Peer *Proxy
 
-	halfClose bool
-	readDone  bool // the far side shut down its writing half
+	halfClose  bool
+	readDone   bool // the far side shut down its writing half
+	stoppedOut bool // this end no longer produces for the peer's transport
 }
 
 // SetPeer ports setPeer.
@@ -116,10 +117,21 @@ func (p *Proxy) ConnectionLost(reason *reactor.Failure) {
 		return
 	}
 	p.Peer = nil
+	p.stopProducingFor(peer)
+	peer.Transport.LoseConnection()
+}
+
+// stopProducingFor takes this end's transport off the peer's transport as
+// its producer, once: after a half-close the full close comes too, and a
+// consumer such as Twisted's StringTransport refuses a second unregister.
+func (p *Proxy) stopProducingFor(peer *Proxy) {
+	if p.stoppedOut {
+		return
+	}
+	p.stoppedOut = true
 	if c, ok := peer.Transport.(Consumer); ok {
 		c.UnregisterProducer()
 	}
-	peer.Transport.LoseConnection()
 }
 
 // readConnectionLost is the half-close step: stop writing towards the peer
@@ -131,9 +143,7 @@ func (p *Proxy) readConnectionLost() {
 		p.Transport.LoseConnection()
 		return
 	}
-	if c, ok := peer.Transport.(Consumer); ok {
-		c.UnregisterProducer()
-	}
+	p.stopProducingFor(peer)
 	if t, ok := peer.Transport.(interface{ LoseWriteConnection() }); ok {
 		t.LoseWriteConnection()
 	}
