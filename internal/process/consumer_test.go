@@ -47,7 +47,7 @@ func (p *pumpProducer) queued() int {
 	if pp == nil {
 		return 0
 	}
-	return len(pp.buf) - pp.off
+	return pp.queue.size
 }
 
 // P-16, W-08: the process transport is a consumer, as Twisted's is: a

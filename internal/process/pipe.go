@@ -27,8 +27,7 @@ type procPipe struct {
 	childFD int
 	writes  bool
 
-	buf []byte // writer: queued data, buf[off:] still to write
-	off int
+	queue writeQueue // writer: what is still to send
 
 	// writer: a registered producer (RegisterProducer), paused while the
 	// queue is above procHighWater, resumed once it has drained.
@@ -100,27 +99,15 @@ func (pp *procPipe) readOnce() (bool, error) {
 // DoWrite flushes queued data. Once the queue is empty it stops watching
 // for writability and, after loseConnection, ends the pipe.
 func (pp *procPipe) DoWrite() error {
-	for pp.off < len(pp.buf) {
-		n, err := unix.Write(pp.fd, pp.buf[pp.off:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			return nil
-		}
-		if err != nil {
-			// EPIPE: the child closed its end. Go's runtime swallows the
-			// SIGPIPE for descriptors other than 1 and 2.
-			return fmt.Errorf("%w: write child fd %d of pid %d: %w", reactor.ErrConnectionLost, pp.childFD, pp.p.origPid, err)
-		}
-		pp.off += n
+	err := pp.queue.writeTo(pp.fd)
+	if err == unix.EAGAIN {
+		return nil
 	}
-	if cap(pp.buf) > 64<<10 {
-		pp.buf = nil // do not keep a large burst's buffer
-	} else {
-		pp.buf = pp.buf[:0]
+	if err != nil {
+		// EPIPE: the child closed its end. Go's runtime swallows the
+		// SIGPIPE for descriptors other than 1 and 2.
+		return fmt.Errorf("%w: write child fd %d of pid %d: %w", reactor.ErrConnectionLost, pp.childFD, pp.p.origPid, err)
 	}
-	pp.off = 0
 	pp.p.r.RemoveWriter(pp)
 	switch {
 	case pp.producer != nil && (!pp.streaming || pp.producerPaused):
@@ -199,7 +186,7 @@ func (pp *procPipe) closeFD() {
 	}
 	_ = unix.Close(pp.fd)
 	pp.fd = -1
-	pp.buf = nil
+	pp.queue.reset()
 	if p := pp.producer; p != nil {
 		pp.producer = nil
 		p.StopProducing() // the consumer is gone
@@ -212,9 +199,9 @@ func (pp *procPipe) write(data []byte) {
 	if pp.fd < 0 || len(data) == 0 {
 		return
 	}
-	pp.buf = append(pp.buf, data...)
+	pp.queue.push(data)
 	pp.register(false)
-	if pp.producer != nil && pp.streaming && !pp.producerPaused && len(pp.buf)-pp.off > procHighWater {
+	if pp.producer != nil && pp.streaming && !pp.producerPaused && pp.queue.size > procHighWater {
 		pp.producerPaused = true
 		pp.producer.(protocol.PushProducer).PauseProducing()
 	}
