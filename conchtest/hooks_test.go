@@ -14,6 +14,7 @@ import (
 
 	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/conchtest"
+	"github.com/braid-go/braid/internal/listener"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
@@ -57,6 +58,7 @@ type hookRun struct {
 	afterSpawn []string // the calls made before SpawnProcess returned
 	result     any      // what the Deferred fired with
 	fires      int
+	notes      []string // what a failure message should add (not compared)
 }
 
 func (h *hookRun) record(format string, args ...any) {
@@ -147,7 +149,7 @@ func wantResult(t *testing.T, h *hookRun, want any) {
 func wantEnd(t *testing.T, h *hookRun, want string) {
 	t.Helper()
 	if got := endText(h.proc.Timeline.Reason); got != want {
-		t.Errorf("the process ended with %v (%s), want %s", h.proc.Timeline.Reason, got, want)
+		t.Errorf("the process ended with %v (%s), want %s; %q", h.proc.Timeline.Reason, got, want, h.notes)
 	}
 }
 
@@ -331,6 +333,13 @@ type disconnectedHook struct {
 func (d disconnectedHook) ForwardingPortDisconnected(buffer []byte) {
 	d.run.record("ForwardingPortDisconnected(%q)", buffer)
 	if d.replace {
+		// Seen once on a loaded machine: the process outlived this SIGTERM.
+		// Note what was running and who served the port, for the message.
+		pid := d.Transport.Pid()
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		owner, ours, found, err := listener.Owner(d.Port, 0, pid)
+		d.run.notes = append(d.run.notes, fmt.Sprintf("at SIGTERM: pid %d runs %q; port %d served by pid %d (ours=%v found=%v err=%v)",
+			pid, strings.TrimSpace(string(comm)), d.Port, owner, ours, found, err))
 		if err := d.Transport.SignalProcess(syscall.SIGTERM); err != nil {
 			d.run.record("SIGTERM: %v", err)
 		}
@@ -389,6 +398,13 @@ type reallyDieHook struct {
 func (d reallyDieHook) ReallyDie() {
 	d.run.record("ReallyDie(buffer=%q, ended=%v)", d.Buffer, !d.Timeline.Ended.IsZero())
 	if d.replace {
+		// Seen once on a loaded machine: the process outlived this SIGTERM.
+		// Note what was running and who served the port, for the message.
+		pid := d.Transport.Pid()
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		owner, ours, found, err := listener.Owner(d.Port, 0, pid)
+		d.run.notes = append(d.run.notes, fmt.Sprintf("at SIGTERM: pid %d runs %q; port %d served by pid %d (ours=%v found=%v err=%v)",
+			pid, strings.TrimSpace(string(comm)), d.Port, owner, ours, found, err))
 		if err := d.Transport.SignalProcess(syscall.SIGTERM); err != nil {
 			d.run.record("SIGTERM: %v", err)
 		}
