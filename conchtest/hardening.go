@@ -2,11 +2,11 @@ package conchtest
 
 import (
 	"fmt"
-	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/braid-go/braid/internal/backoff"
+	"github.com/braid-go/braid/internal/listener"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -208,14 +208,7 @@ type ListenerError struct {
 }
 
 func (e *ListenerError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("conchtest: cannot tell who listens on 127.0.0.1:%d: %v", e.Port, e.Err)
-	}
-	owner := "a process braid cannot name"
-	if e.Owner != 0 {
-		owner = "pid " + strconv.Itoa(e.Owner)
-	}
-	return fmt.Sprintf("conchtest: 127.0.0.1:%d is served by %s, not by the spawned process (pid %d) or its descendants: a stale listener?", e.Port, owner, e.Child)
+	return "conchtest: " + listener.Describe(fmt.Sprintf("127.0.0.1:%d", e.Port), e.Owner, e.Child, e.Err)
 }
 
 // Unwrap returns Err.

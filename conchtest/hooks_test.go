@@ -65,6 +65,21 @@ func (h *hookRun) record(format string, args ...any) {
 	h.calls = append(h.calls, fmt.Sprintf(format, args...))
 }
 
+// sigterm is a replacing hook's stop: SIGTERM to the process, an error
+// recorded as a call. Seen once on a loaded machine: the process outlived
+// the SIGTERM; so it first notes what the pid runs and who serves the
+// port, for the failure message.
+func (h *hookRun) sigterm(p *conchtest.ForwardingProcess) {
+	pid := p.Transport.Pid()
+	comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	owner, ours, found, err := listener.Owner(p.Port, 0, pid)
+	h.notes = append(h.notes, fmt.Sprintf("at SIGTERM: pid %d runs %q; port %d served by pid %d (ours=%v found=%v err=%v)",
+		pid, strings.TrimSpace(string(comm)), p.Port, owner, ours, found, err))
+	if err := p.Transport.SignalProcess(syscall.SIGTERM); err != nil {
+		h.record("SIGTERM: %v", err)
+	}
+}
+
 // runHooked spawns `sh -c script` (hookServer's placeholders filled in,
 // {delay} with delay) driven by the ProcessProtocol wrap returns, which
 // embeds h.proc, and runs the reactor until h.proc's Deferred fires. trial
@@ -333,16 +348,7 @@ type disconnectedHook struct {
 func (d disconnectedHook) ForwardingPortDisconnected(buffer []byte) {
 	d.run.record("ForwardingPortDisconnected(%q)", buffer)
 	if d.replace {
-		// Seen once on a loaded machine: the process outlived this SIGTERM.
-		// Note what was running and who served the port, for the message.
-		pid := d.Transport.Pid()
-		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		owner, ours, found, err := listener.Owner(d.Port, 0, pid)
-		d.run.notes = append(d.run.notes, fmt.Sprintf("at SIGTERM: pid %d runs %q; port %d served by pid %d (ours=%v found=%v err=%v)",
-			pid, strings.TrimSpace(string(comm)), d.Port, owner, ours, found, err))
-		if err := d.Transport.SignalProcess(syscall.SIGTERM); err != nil {
-			d.run.record("SIGTERM: %v", err)
-		}
+		d.run.sigterm(d.ForwardingProcess)
 		return
 	}
 	d.ForwardingProcess.ForwardingPortDisconnected(buffer)
@@ -398,16 +404,7 @@ type reallyDieHook struct {
 func (d reallyDieHook) ReallyDie() {
 	d.run.record("ReallyDie(buffer=%q, ended=%v)", d.Buffer, !d.Timeline.Ended.IsZero())
 	if d.replace {
-		// Seen once on a loaded machine: the process outlived this SIGTERM.
-		// Note what was running and who served the port, for the message.
-		pid := d.Transport.Pid()
-		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		owner, ours, found, err := listener.Owner(d.Port, 0, pid)
-		d.run.notes = append(d.run.notes, fmt.Sprintf("at SIGTERM: pid %d runs %q; port %d served by pid %d (ours=%v found=%v err=%v)",
-			pid, strings.TrimSpace(string(comm)), d.Port, owner, ours, found, err))
-		if err := d.Transport.SignalProcess(syscall.SIGTERM); err != nil {
-			d.run.record("SIGTERM: %v", err)
-		}
+		d.run.sigterm(d.ForwardingProcess)
 		return
 	}
 	d.ForwardingProcess.ReallyDie()

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/braid-go/braid/internal/listener"
 )
 
 var (
@@ -100,14 +102,7 @@ type ListenerError struct {
 }
 
 func (e *ListenerError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("cannot tell who serves port %d: %v", e.Port, e.Err)
-	}
-	owner := "a process braid cannot name"
-	if e.Owner != 0 {
-		owner = "pid " + strconv.Itoa(e.Owner)
-	}
-	return fmt.Sprintf("port %d is served by %s, not by the spawned process (pid %d) or its descendants: a stale listener?", e.Port, owner, e.Pid)
+	return listener.Describe(fmt.Sprintf("port %d", e.Port), e.Owner, e.Pid, e.Err)
 }
 
 // Unwrap returns Err.
