@@ -65,9 +65,10 @@ type MemoryReactor struct {
 	starting bool // startup is firing
 	stopping bool // shutdown is firing
 	stopped  bool // shutdown has reached 'during': Run may not run again
+	crashed  bool // Crash was called: the next Run re-adds the startup step
 
-	events     map[string]*systemEvent
-	triggerSeq uint64
+	events      reactor.SystemEvents
+	ownTriggers bool // systemEvents has registered the reactor's own steps
 
 	readers []reactor.ReadDescriptor
 	writers []reactor.WriteDescriptor
@@ -112,7 +113,13 @@ func (m *MemoryReactor) Run() error {
 	}
 	m.HasRun = true
 	m.starting = true
-	m.fire("startup", func() { m.starting, m.running = false, true })
+	if m.crashed {
+		// The own startup step ran in the crashed run; this run needs it
+		// again (the real reactor's Crash adds it back).
+		m.crashed = false
+		_, _ = m.systemEvents().Add(reactor.During, "startup", m.reallyStartRunning)
+	}
+	m.FireSystemEvent("startup")
 	if m.running && !m.stopping {
 		_ = m.Stop()
 	}
@@ -131,7 +138,7 @@ func (m *MemoryReactor) Stop() error {
 		return reactor.ErrReactorNotRunning
 	}
 	m.stopping = true
-	m.fire("shutdown", func() { m.running, m.stopping, m.stopped = false, false, true })
+	m.FireSystemEvent("shutdown")
 	return nil
 }
 
@@ -140,6 +147,7 @@ func (m *MemoryReactor) Stop() error {
 func (m *MemoryReactor) Crash() {
 	m.HasCrashed = true
 	m.running, m.stopping = false, false
+	m.crashed = true
 }
 
 // Iterate runs the functions queued by CallFromThread before it was called,

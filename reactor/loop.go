@@ -45,9 +45,8 @@ type Reactor struct {
 	justStopped   bool // Stop was called this pass: fire shutdown at its end
 	startedBefore bool // Stop was called once: Run is refused afterwards
 
-	events     map[string]*systemEvent
-	triggerSeq uint64
-	observer   func(ErrorEvent)
+	events   SystemEvents
+	observer func(ErrorEvent)
 
 	// scope holds what this reactor tracks of Deferreds: the unhandled
 	// errors and suspended InlineCallbacks bodies its goroutine left.
@@ -102,7 +101,6 @@ func New(opts ...Option) (*Reactor, error) {
 		base:    time.Now(),
 		fds:     make(map[int]*fdEntry),
 		stopped: true,
-		events:  make(map[string]*systemEvent),
 		scope:   &tracking.Scope{},
 	}
 	r.unix0 = float64(r.base.UnixNano()) / 1e9
