@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/braid-go/braid"
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/internal/twistedtest"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
@@ -120,16 +121,9 @@ func runForwardScenarios(t *testing.T) map[string][]string {
 			return nil, nil
 		})
 	}
-	r.CallWhenRunning(next)
-	watchdog := r.CallLater(time.Minute, func() {
-		t.Errorf("braid's scenarios did not finish within a minute; done: %d of %d", len(out), len(forwardScenarios))
-		_ = r.Stop()
-	})
-	if err := r.Run(); err != nil {
-		t.Fatal(err)
-	}
-	if watchdog.Active() {
-		_ = watchdog.Cancel()
+	testkit.RunUntil(t, r, time.Minute, func(func()) { next() })
+	if len(out) < len(forwardScenarios) {
+		t.Errorf("braid's scenarios did not all finish: done %d of %d", len(out), len(forwardScenarios))
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/internal/tcp"
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -60,7 +61,7 @@ func TestForwardingPort_SendsCollectsAndReports_C06(t *testing.T) {
 			r := newReactor(t)
 			owner := &tcpOwner{}
 			var fp *protocol.ForwardingPort
-			runUntil(t, r, 5*time.Second, func(stop func()) {
+			testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 				port := listen(t, r, protocol.FactoryFor(tc.server))
 				owner.onDone = func() { port.StopListening(); stop() }
 				cc := protocol.NewClientCreator(r, func() protocol.Protocol {
@@ -85,9 +86,9 @@ func TestForwardingPort_NeverConnected_C15(t *testing.T) {
 	r := newReactor(t)
 	owner := &tcpOwner{}
 	var fp *protocol.ForwardingPort
-	runUntil(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		d := protocol.NewClientCreator(r, func() protocol.Protocol { fp = protocol.NewForwardingPort(owner, []byte("x\n")); return fp }).
-			ConnectTCP("127.0.0.1", freePort(t), protocol.ConnectTCPOptions{})
+			ConnectTCP("127.0.0.1", testkit.FreePort(t), protocol.ConnectTCPOptions{})
 		d.AddErrback(func(*reactor.Failure) (any, error) { stop(); return nil, nil })
 	})
 	if len(owner.buffers) != 0 || fp.Buffer != nil {
@@ -149,7 +150,7 @@ func TestForwarder_10MiBIntactAndBounded(t *testing.T) {
 			r := newReactor(t)
 			var client *recorder
 			peak, done := 0, false
-			runUntil(t, r, 60*time.Second, func(stop func()) {
+			testkit.RunUntil(t, r, 60*time.Second, func(stop func()) {
 				target := listen(t, r, protocol.FactoryFor(func() protocol.Protocol { return &echo{} }))
 				pf := protocol.NewProxyFactory(r, "127.0.0.1", portOf(target))
 				pf.HalfClose, pf.WriteThrough = true, tc.writeThrough
@@ -224,7 +225,7 @@ func TestForwarder_HalfClose(t *testing.T) {
 		t.Run("HalfClose="+strconv.FormatBool(tc.halfClose), func(t *testing.T) {
 			r := newReactor(t)
 			var client *halfRecorder
-			runUntil(t, r, 10*time.Second, func(stop func()) {
+			testkit.RunUntil(t, r, 10*time.Second, func(stop func()) {
 				target := listen(t, r, protocol.FactoryFor(func() protocol.Protocol { return &tcpReplyAtEOF{} }))
 				pf := protocol.NewProxyFactory(r, "127.0.0.1", portOf(target))
 				pf.HalfClose = tc.halfClose
@@ -270,8 +271,8 @@ func contains(list []string, s string) bool {
 func TestForwarder_TargetRefusedClosesClient(t *testing.T) {
 	r := newReactor(t)
 	var client *recorder
-	runUntil(t, r, 5*time.Second, func(stop func()) {
-		fwd, err := protocol.ListenForward(r, 0, "127.0.0.1", freePort(t), protocol.ListenTCPOptions{Interface: "127.0.0.1"})
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
+		fwd, err := protocol.ListenForward(r, 0, "127.0.0.1", testkit.FreePort(t), protocol.ListenTCPOptions{Interface: "127.0.0.1"})
 		if err != nil {
 			t.Fatal(err)
 		}

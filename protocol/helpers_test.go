@@ -1,12 +1,11 @@
 package protocol_test
 
 import (
-	"errors"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/braid-go/braid"
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -22,30 +21,6 @@ func newReactor(t testing.TB) *braid.Reactor {
 	}
 	t.Cleanup(func() { _ = r.Close() })
 	return r
-}
-
-// runUntil runs r until stop is called (or limit passes, which fails the
-// test). start runs once the reactor is running.
-func runUntil(t testing.TB, r *braid.Reactor, limit time.Duration, start func(stop func())) {
-	t.Helper()
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			_ = r.Stop()
-		}
-	}
-	timer := r.CallLater(limit, func() {
-		t.Errorf("reactor still running after %v", limit)
-		stop()
-	})
-	r.CallWhenRunning(func() { start(stop) })
-	if err := r.Run(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	if timer.Active() {
-		_ = timer.Cancel()
-	}
 }
 
 // recorder is a protocol that records what happens to it.
@@ -78,7 +53,7 @@ func (p *recorder) DataReceived(b []byte) {
 
 func (p *recorder) ConnectionLost(reason *reactor.Failure) {
 	p.lost++
-	p.events = append(p.events, "lost:"+reasonKind(reason))
+	p.events = append(p.events, "lost:"+testkit.ReasonKind(reason))
 	if p.onLost != nil {
 		p.onLost(p)
 	}
@@ -99,21 +74,6 @@ func (p *halfRecorder) ReadConnectionLost() {
 
 func (p *halfRecorder) WriteConnectionLost() { p.events = append(p.events, "writeConnectionLost") }
 
-// reasonKind names a ConnectionLost reason for event traces.
-func reasonKind(f *reactor.Failure) string {
-	switch {
-	case f == nil:
-		return "nil"
-	case errors.Is(f, reactor.ErrConnectionAborted):
-		return "aborted"
-	case errors.Is(f, reactor.ErrConnectionDone):
-		return "done"
-	case errors.Is(f, reactor.ErrConnectionLost):
-		return "lost"
-	}
-	return "other(" + f.Error() + ")"
-}
-
 // echo writes back what it receives.
 type echo struct{ protocol.BaseProtocol }
 
@@ -130,15 +90,3 @@ func listen(t testing.TB, r *braid.Reactor, f protocol.Factory) protocol.Listeni
 }
 
 func portOf(p protocol.ListeningPort) int { return p.GetHost().(*net.TCPAddr).Port }
-
-// freePort returns a loopback port nobody listens on (it was just released).
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
-}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/internal/twistedtest"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
@@ -93,16 +94,9 @@ func TestProcessesAgainstTwisted(t *testing.T) {
 			r.CallLater(0, next)
 		}
 	}
-	r.CallWhenRunning(next)
-	watchdog := r.CallLater(time.Minute, func() {
-		t.Errorf("braid's scenarios did not finish within a minute; done: %d of %d", len(braid), len(procScenarios))
-		_ = r.Stop()
-	})
-	if err := r.Run(); err != nil {
-		t.Fatal(err)
-	}
-	if watchdog.Active() {
-		_ = watchdog.Cancel()
+	testkit.RunUntil(t, r, time.Minute, func(func()) { next() })
+	if len(braid) < len(procScenarios) {
+		t.Errorf("braid's scenarios did not all finish: done %d of %d", len(braid), len(procScenarios))
 	}
 	twistedtest.CompareScenarios(t, procScenarios, func(s procScenario) string { return s.Name }, twisted, braid)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -64,7 +65,7 @@ func benchEcho(b *testing.B, tuned bool) {
 	}
 	r := tcpReactor(b)
 	b.ResetTimer()
-	tcpRun(b, r, time.Minute, func(stop func()) {
+	testkit.RunUntil(b, r, time.Minute, func(stop func()) {
 		port := tcpListenWith(b, r, protocol.FactoryFor(func() protocol.Protocol { return &tcpEcho{} }), conn)
 		cf := protocol.ClientFactoryFor(func() protocol.Protocol {
 			return &tcpEchoClient{chunk: make([]byte, benchChunk), n: b.N, done: func() { port.StopListening(); stop() }}
@@ -124,7 +125,7 @@ func (c *tcpChurnClient) ConnectionLost(*reactor.Failure) { c.next() }
 func BenchmarkTCPChurn(b *testing.B) {
 	r := tcpReactor(b)
 	b.ResetTimer()
-	tcpRun(b, r, time.Minute, func(stop func()) {
+	testkit.RunUntil(b, r, time.Minute, func(stop func()) {
 		port := tcpListen(b, r, protocol.FactoryFor(func() protocol.Protocol { return &tcpEcho{} }))
 		left := b.N
 		var cf *protocol.BaseClientFactory

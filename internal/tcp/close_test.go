@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -94,7 +95,7 @@ func TestTCP_PeerResetMidStream_T06(t *testing.T) {
 			r := tcpReactor(t)
 			var server *tcpRecorder
 			var peerErr <-chan error
-			tcpRun(t, r, 60*time.Second, func(stop func()) {
+			testkit.RunUntil(t, r, 60*time.Second, func(stop func()) {
 				var port *Port
 				port = tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol {
 					server = &tcpRecorder{onMade: tc.made, onLost: func(*tcpRecorder) { port.StopListening(); stop() }}
@@ -138,7 +139,7 @@ func TestTCP_LoseConnectionFlushesBuffer_T05(t *testing.T) {
 	var client *tcpRecorder
 	var server *tcpRecorder
 	bufferedAtClose := 0
-	tcpRun(t, r, 20*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 20*time.Second, func(stop func()) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol {
 			server = &tcpRecorder{onMade: func(p *tcpRecorder) {
 				p.Transport.Write(payload)
@@ -172,7 +173,7 @@ func TestTCP_LoseConnectionFlushesBuffer_T05(t *testing.T) {
 func TestTCP_AbortConnection_T05(t *testing.T) {
 	r := tcpReactor(t)
 	var client, server *tcpRecorder
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol {
 			server = &tcpRecorder{onMade: func(p *tcpRecorder) {
 				p.Transport.(protocol.TCPTransport).AbortConnection()
@@ -225,7 +226,7 @@ func TestTCP_HalfClose(t *testing.T) {
 			var server *tcpRecorder
 			var client *tcpHalfRecorder
 			var serverData string
-			tcpRun(t, r, 5*time.Second, func(stop func()) {
+			testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 				port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol {
 					if tc.halfServer {
 						h := &tcpHalfRecorder{onReadLost: func(p *tcpHalfRecorder) {
@@ -271,7 +272,7 @@ func TestTCP_BuildProtocolNilClosesSocket_T02(t *testing.T) {
 	r := tcpReactor(t)
 	var client *tcpRecorder
 	var fired any
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol { return nil }))
 		cc := tcpClientCreator(r, func() protocol.Protocol {
 			client = &tcpRecorder{onLost: func(*tcpRecorder) { port.StopListening(); stop() }}
@@ -294,7 +295,7 @@ func TestTCP_ReactorShutdownDisconnectsAll_R13(t *testing.T) {
 	r := tcpReactor(t)
 	var client, server *tcpRecorder
 	var names []string
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol { server = &tcpRecorder{}; return server }))
 		cf := protocol.ClientFactoryFor(func() protocol.Protocol {
 			client = &tcpRecorder{onMade: func(*tcpRecorder) {
@@ -377,7 +378,7 @@ func TestTCP_DataReceivedSliceIsTheReceiversToKeep(t *testing.T) {
 			conn := protocol.TCPConnOptions{ReuseReadBuffer: reuse, BufferSize: tc.bufSize}
 			// The limit only catches a hang: on a busy machine under -race
 			// some 2,000 small reads take seconds.
-			tcpRun(t, r, 2*time.Minute, func(stop func()) {
+			testkit.RunUntil(t, r, 2*time.Minute, func(stop func()) {
 				var port *Port
 				port = tcpListenWith(t, r, protocol.FactoryFor(func() protocol.Protocol {
 					k = &tcpKeeper{reuse: reuse, scribble: tc.scribble, onEnd: func() { port.StopListening(); stop() }}

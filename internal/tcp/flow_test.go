@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -65,7 +66,7 @@ func TestTCP_PushProducerPausedBySlowReader(t *testing.T) {
 	var client *tcpRecorder
 	var writtenWhilePaused, bufferedWhilePaused int
 	runStart := time.Now()
-	tcpRun(t, r, 30*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 30*time.Second, func(stop func()) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol {
 			return &tcpRecorder{onMade: func(p *tcpRecorder) {
 				c := p.Transport.(*Conn)
@@ -135,7 +136,7 @@ func TestTCP_PullProducerResumedOnDrain(t *testing.T) {
 	r := tcpReactor(t)
 	var puller *tcpPuller
 	var client *tcpRecorder
-	tcpRun(t, r, 10*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 10*time.Second, func(stop func()) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol {
 			return &tcpRecorder{onMade: func(p *tcpRecorder) {
 				puller = &tcpPuller{conn: p.Transport.(*Conn), chunks: 50}
@@ -162,7 +163,7 @@ func TestTCP_PullProducerResumedOnDrain(t *testing.T) {
 // and registering on a closed connection stops the producer at once.
 func TestTCP_RegisterProducerChecks(t *testing.T) {
 	r := tcpReactor(t)
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		var port *Port
 		port = tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol {
 			return &tcpRecorder{onMade: func(p *tcpRecorder) { p.Transport.LoseConnection() },

@@ -1,7 +1,6 @@
 package tcp
 
 import (
-	"errors"
 	"net"
 	"os"
 	"runtime"
@@ -9,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -23,30 +23,6 @@ func tcpReactor(t testing.TB) *reactor.Reactor {
 		t.Fatalf("reactor.New: %v", err)
 	}
 	return r
-}
-
-// tcpRun runs r until stop is called (or limit passes, which fails the
-// test). start runs once the reactor is running.
-func tcpRun(t testing.TB, r *reactor.Reactor, limit time.Duration, start func(stop func())) {
-	t.Helper()
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			_ = r.Stop()
-		}
-	}
-	timer := r.CallLater(limit, func() {
-		t.Errorf("reactor still running after %v", limit)
-		stop()
-	})
-	r.CallWhenRunning(func() { start(stop) })
-	if err := r.Run(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	if timer.Active() {
-		_ = timer.Cancel()
-	}
 }
 
 // tcpRecorder is a protocol that records what happens to it.
@@ -81,25 +57,10 @@ func (p *tcpRecorder) DataReceived(b []byte) {
 func (p *tcpRecorder) ConnectionLost(reason *reactor.Failure) {
 	p.lost++
 	p.reason = reason
-	p.events = append(p.events, "lost:"+tcpReasonKind(reason))
+	p.events = append(p.events, "lost:"+testkit.ReasonKind(reason))
 	if p.onLost != nil {
 		p.onLost(p)
 	}
-}
-
-// tcpReasonKind names a ConnectionLost reason for event traces.
-func tcpReasonKind(f *reactor.Failure) string {
-	switch {
-	case f == nil:
-		return "nil"
-	case errors.Is(f, reactor.ErrConnectionAborted):
-		return "aborted"
-	case errors.Is(f, reactor.ErrConnectionDone):
-		return "done"
-	case errors.Is(f, reactor.ErrConnectionLost):
-		return "lost"
-	}
-	return "other(" + f.Error() + ")"
 }
 
 // tcpEcho writes back what it receives.
@@ -168,18 +129,6 @@ func tcpSettleGoroutines(want int) int {
 		n = runtime.NumGoroutine()
 	}
 	return n
-}
-
-// tcpFreePort returns a loopback port nobody listens on (it was just released).
-func tcpFreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
 }
 
 func tcpContains(s, sub string) bool { return strings.Contains(s, sub) }

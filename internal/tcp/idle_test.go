@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -155,7 +156,7 @@ func TestTCP_TenThousandIdleConnections(t *testing.T) {
 	var helperErr error
 	var cmd *exec.Cmd
 	var stdin io.WriteCloser
-	tcpRun(t, r, 3*time.Minute, func(stop func()) {
+	testkit.RunUntil(t, r, 3*time.Minute, func(stop func()) {
 		port, err := Listen(r, 0, protocol.FactoryFor(func() protocol.Protocol {
 			p := &tcpRecorder{onLost: func(*tcpRecorder) { lost++ }}
 			servers = append(servers, p)

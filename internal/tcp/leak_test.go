@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 )
 
@@ -12,7 +13,7 @@ import (
 func tcpCycles(t *testing.T, n int) {
 	t.Helper()
 	r := tcpReactor(t)
-	tcpRun(t, r, 2*time.Minute, func(stop func()) {
+	testkit.RunUntil(t, r, 2*time.Minute, func(stop func()) {
 		serverLost := 0
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol {
 			return &tcpRecorder{
@@ -43,7 +44,7 @@ func tcpCycles(t *testing.T, n int) {
 			cc.ConnectTCP("127.0.0.1", tcpPortOf(port), protocol.ConnectTCPOptions{}).AddCallback(func(v any) (any, error) {
 				p := v.(*tcpRecorder)
 				p.onLost = func(p *tcpRecorder) {
-					if p.lost != 1 || string(p.data) != "x" || tcpReasonKind(p.reason) != "done" {
+					if p.lost != 1 || string(p.data) != "x" || testkit.ReasonKind(p.reason) != "done" {
 						t.Errorf("cycle %d: data %q, events %v", n-left, p.data, p.events)
 					}
 					cycle()

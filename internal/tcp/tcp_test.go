@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
 
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -36,7 +37,7 @@ func TestTCP_EchoThroughClientCreator_T01_T03_T08(t *testing.T) {
 	f.Protocol = func() protocol.Protocol { server = &tcpEcho{}; return server }
 	var client *tcpRecorder
 	var stopDeferredFired bool
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		port := tcpListen(t, r, f)
 		cc := tcpClientCreator(r, func() protocol.Protocol {
 			client = &tcpRecorder{}
@@ -52,7 +53,7 @@ func TestTCP_EchoThroughClientCreator_T01_T03_T08(t *testing.T) {
 				}
 			}
 			client.onLost = func(p *tcpRecorder) {
-				trace = append(trace, "client connectionLost "+tcpReasonKind(p.reason))
+				trace = append(trace, "client connectionLost "+testkit.ReasonKind(p.reason))
 				d := port.StopListening()
 				d.AddCallback(func(v any) (any, error) {
 					trace = append(trace, "stopListening fired")
@@ -102,10 +103,10 @@ func TestTCP_EchoThroughClientCreator_T01_T03_T08(t *testing.T) {
 // ECONNREFUSED.
 func TestClientCreator_RefusedConnection_T07_T09_T10(t *testing.T) {
 	r := tcpReactor(t)
-	port := tcpFreePort(t)
+	port := testkit.FreePort(t)
 	built := 0
 	var got *reactor.Failure
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		cc := tcpClientCreator(r, func() protocol.Protocol { built++; return &tcpRecorder{} })
 		d := cc.ConnectTCP("127.0.0.1", port, protocol.ConnectTCPOptions{Timeout: time.Second})
 		if built != 1 {
@@ -172,7 +173,7 @@ func TestClientCreator_Timeout_T09(t *testing.T) {
 	r := tcpReactor(t)
 	var got *reactor.Failure
 	start := time.Now()
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		d := tcpClientCreator(r, func() protocol.Protocol { return &tcpRecorder{} }).ConnectTCP("127.0.0.1", port, protocol.ConnectTCPOptions{Timeout: 150 * time.Millisecond})
 		d.AddBoth(func(v any) (any, error) { got, _ = v.(*reactor.Failure); stop(); return nil, nil })
 	})
@@ -201,7 +202,7 @@ func TestClientCreator_CancelAbortsAttempt_E17(t *testing.T) {
 			r := tcpReactor(t)
 			var got *reactor.Failure
 			var proto *tcpRecorder
-			tcpRun(t, r, 5*time.Second, func(stop func()) {
+			testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 				d := tcpClientCreator(r, func() protocol.Protocol { proto = &tcpRecorder{}; return proto }).ConnectTCP("127.0.0.1", port, protocol.ConnectTCPOptions{})
 				d.AddBoth(func(v any) (any, error) { got, _ = v.(*reactor.Failure); return nil, nil })
 				cancel := func() {
@@ -240,7 +241,7 @@ func TestClientCreator_CancelAfterConnect_T08(t *testing.T) {
 	r := tcpReactor(t)
 	var got any
 	var proto *tcpRecorder
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol { return &tcpEcho{} }))
 		var d *reactor.Deferred
 		d = tcpClientCreator(r, func() protocol.Protocol {
@@ -306,7 +307,7 @@ func TestFactory_StartStopCountsPorts_T03(t *testing.T) {
 	r := tcpReactor(t)
 	var trace []string
 	f := &tcpCountingFactory{trace: &trace}
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		p1 := tcpListen(t, r, f)
 		p2 := tcpListen(t, r, f)
 		trace = append(trace, "two listening")
@@ -334,7 +335,7 @@ func TestTCP_EchoIPv4AndIPv6_T01(t *testing.T) {
 			r := tcpReactor(t)
 			var client *tcpRecorder
 			var names []string
-			tcpRun(t, r, 5*time.Second, func(stop func()) {
+			testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 				port, err := Listen(r, 0, protocol.FactoryFor(func() protocol.Protocol { return &tcpEcho{} }), protocol.ListenTCPOptions{Interface: host})
 				if err != nil {
 					t.Fatalf("Listen(%s): %v", host, err)
@@ -373,7 +374,7 @@ func TestTCP_EchoIPv4AndIPv6_T01(t *testing.T) {
 // Socket options round-trip through the transport.
 func TestTCP_SocketOptions(t *testing.T) {
 	r := tcpReactor(t)
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol { return &tcpEcho{} }))
 		cf := protocol.ClientFactoryFor(func() protocol.Protocol {
 			return &tcpRecorder{onMade: func(p *tcpRecorder) {
@@ -419,7 +420,7 @@ func TestConnectTCP_BadInput(t *testing.T) {
 	for _, tc := range cases {
 		r := tcpReactor(t)
 		var reason *reactor.Failure
-		tcpRun(t, r, 10*time.Second, func(stop func()) {
+		testkit.RunUntil(t, r, 10*time.Second, func(stop func()) {
 			f := &tcpFailFactory{onFail: func(f *reactor.Failure) { reason = f; stop() }}
 			f.Protocol = func() protocol.Protocol { return &tcpRecorder{} }
 			Connect(r, tc.host, tc.port, f, protocol.ConnectTCPOptions{Timeout: time.Second})
@@ -472,9 +473,9 @@ func TestConnector_ReconnectFromClientConnectionFailed_T03(t *testing.T) {
 	f := &tcpRetryFactory{tries: 3}
 	f.Protocol = func() protocol.Protocol { return &tcpRecorder{} }
 	var again error
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		f.done = func() { r.CallLater(0, stop) }
-		c := Connect(r, "127.0.0.1", tcpFreePort(t), f, protocol.ConnectTCPOptions{})
+		c := Connect(r, "127.0.0.1", testkit.FreePort(t), f, protocol.ConnectTCPOptions{})
 		again = c.Connect()
 	})
 	want := []string{
@@ -494,9 +495,9 @@ func TestConnector_ReconnectFromClientConnectionFailed_T03(t *testing.T) {
 // ConnectTCPOptions.BindAddress binds the client socket before connecting.
 func TestConnectTCP_BindAddress(t *testing.T) {
 	r := tcpReactor(t)
-	bindPort := tcpFreePort(t)
+	bindPort := testkit.FreePort(t)
 	var host net.Addr
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol { return &tcpEcho{} }))
 		cf := protocol.ClientFactoryFor(func() protocol.Protocol {
 			return &tcpRecorder{onMade: func(p *tcpRecorder) {

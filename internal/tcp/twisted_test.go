@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/internal/twistedtest"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
@@ -106,16 +107,9 @@ func runTCPScenariosOnBraid(t *testing.T) map[string][]string {
 			return nil, nil
 		})
 	}
-	r.CallWhenRunning(next)
-	watchdog := r.CallLater(time.Minute, func() {
-		t.Errorf("braid's scenarios did not finish within a minute; done: %d of %d", len(out), len(tcpScenarios))
-		_ = r.Stop()
-	})
-	if err := r.Run(); err != nil {
-		t.Fatal(err)
-	}
-	if watchdog.Active() {
-		_ = watchdog.Cancel()
+	testkit.RunUntil(t, r, time.Minute, func(func()) { next() })
+	if len(out) < len(tcpScenarios) {
+		t.Errorf("braid's scenarios did not all finish: done %d of %d", len(out), len(tcpScenarios))
 	}
 	return out
 }

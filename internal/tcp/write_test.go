@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -21,7 +22,7 @@ type tcpPingServer struct {
 	end       string
 }
 
-func (s *tcpPingServer) ConnectionLost(f *reactor.Failure) { s.end = "lost:" + tcpReasonKind(f) }
+func (s *tcpPingServer) ConnectionLost(f *reactor.Failure) { s.end = "lost:" + testkit.ReasonKind(f) }
 
 func (s *tcpPingServer) DataReceived(b []byte) {
 	switch string(b) {
@@ -86,7 +87,7 @@ func TestTCP_LingeringWriterSendsWhenTwistedWould_T05(t *testing.T) {
 			r := tcpReactor(t)
 			var server *tcpPingServer
 			var client *tcpRecorder
-			tcpRun(t, r, 5*time.Second, func(stop func()) {
+			testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 				port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol {
 					server = &tcpPingServer{r: r, then: tc.then}
 					return server
@@ -128,7 +129,7 @@ func TestTCP_IdleConnectionStopsWriting(t *testing.T) {
 	r := tcpReactor(t)
 	var writers []reactor.WriteDescriptor
 	var client *tcpRecorder
-	tcpRun(t, r, 5*time.Second, func(stop func()) {
+	testkit.RunUntil(t, r, 5*time.Second, func(stop func()) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol { return &tcpEcho{} }))
 		cf := protocol.ClientFactoryFor(func() protocol.Protocol {
 			client = &tcpRecorder{
