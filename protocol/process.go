@@ -299,7 +299,9 @@ type SpawnError struct {
 	// Executable is the executable as passed to SpawnProcess.
 	Executable string
 	// Op is the step that failed: "argv", "env", "childFDs", "lookup",
-	// "pipe", "chdir", "exec" or "register".
+	// "pipe", "chdir", "exec", "watch" (no descriptor for the exit
+	// watcher) or "register"; "platform" where processes are not
+	// supported (windows, errors.Is(err, errors.ErrUnsupported)).
 	Op string
 	// Path is what the step was about: the resolved executable, the working
 	// directory, the PATH searched.

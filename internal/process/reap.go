@@ -1,10 +1,11 @@
+//go:build unix
+
 package process
 
 import (
 	"fmt"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -12,120 +13,26 @@ import (
 	"github.com/braid-go/braid/reactor"
 )
 
-// procPidFD is the child's pidfd as a reactor.ReadDescriptor: it becomes
-// readable when the child exits, which is how braid learns of the exit
-// without a SIGCHLD handler (P-21, W-05).
-type procPidFD struct {
-	p  *Process
-	fd int // -1 once closed
-}
-
-// Fileno returns the pidfd, -1 once closed.
-func (d *procPidFD) Fileno() int { return d.fd }
-
-// String names the process, for reports of leftover descriptors.
-func (d *procPidFD) String() string {
-	return fmt.Sprintf("<process pidfd pid=%d argv0=%q fd=%d>", d.p.origPid, d.p.argv0(), d.fd)
-}
-
-// DoRead reaps the child if it has exited.
-func (d *procPidFD) DoRead() error {
-	d.p.tryReap()
-	return nil
-}
-
-// ConnectionLost is called when the reactor drops the pidfd (shutdown, or a
-// RemoveAll). The child is not signalled. If it is still unreaped,
-// the orphanage takes its pidfd and reaps it when it exits, so it is never
-// left a zombie; signals to it still reach it, through the orphanage, until
-// then. No protocol callback follows.
-func (d *procPidFD) ConnectionLost(reason *reactor.Failure) {
-	p := d.p
-	if d.fd >= 0 && !p.gone() && !p.killed && !p.done {
-		p.r.RemoveReader(d)
-		if adopt(d.fd) {
-			p.orphanFD = d.fd
-			d.fd = -1
-			return
-		}
-	}
-	d.closeFD()
-}
-
-func (d *procPidFD) closeFD() {
-	if d.fd < 0 {
-		return
-	}
-	d.p.r.RemoveReader(d)
-	_ = unix.Close(d.fd)
-	d.fd = -1
-}
-
-// procSiginfo is the part of siginfo_t that waitid fills for a child: the
-// layout of the kernel's struct for SIGCHLD (128 bytes in all).
-type procSiginfo struct {
-	signo  int32
-	errno  int32
-	code   int32
-	_      int32
-	pid    int32
-	uid    uint32
-	status int32
-	_      [100]byte
-}
-
-// si_code values for an exited child (CLD_*).
-const (
-	procCLDExited = 1
-	procCLDKilled = 2
-	procCLDDumped = 3
-)
-
-// waitStatus rebuilds the raw wait status Twisted reports (P-12) from what
-// waitid returned.
-func (si *procSiginfo) waitStatus() syscall.WaitStatus {
-	switch si.code {
-	case procCLDExited:
-		return syscall.WaitStatus((si.status & 0xff) << 8)
-	case procCLDDumped:
-		return syscall.WaitStatus(si.status&0x7f | 0x80)
-	default: // procCLDKilled
-		return syscall.WaitStatus(si.status & 0x7f)
-	}
-}
-
-// waitNoHang collects the child's exit status if it has exited: through the
-// pidfd while it is open, by pid after the reactor dropped the pidfd. An
-// orphan is the orphanage's to reap: waitNoHang reports it gone.
+// waitNoHang collects the child's exit status if it has exited, through
+// its exit watcher, which it releases once the child is reaped (or found
+// reaped by someone else). Without a watcher — the orphanage holds it, or
+// it was released — the child is not the reactor's to reap: ECHILD.
 func (p *Process) waitNoHang() (syscall.WaitStatus, bool, error) {
-	if p.orphanFD >= 0 {
+	w := p.exit.w
+	if w == nil {
 		return 0, false, unix.ECHILD
 	}
-	var si procSiginfo
-	idType, id := unix.P_PIDFD, p.pidfd.fd
-	if id < 0 {
-		idType, id = unix.P_PID, p.origPid
+	st, ok, err := w.reap()
+	if ok || err != nil {
+		p.exit.release()
 	}
-	var err error
-	for {
-		err = unix.Waitid(idType, id, (*unix.Siginfo)(unsafe.Pointer(&si)), unix.WEXITED|unix.WNOHANG, nil)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		return 0, false, err
-	}
-	if si.pid == 0 {
-		return 0, false, nil
-	}
-	return si.waitStatus(), true, nil
+	return st, ok, err
 }
 
 // tryReap reaps the child if it has exited (Twisted's reapProcess).
 func (p *Process) tryReap() {
-	if p.reaped || p.reaping || p.done {
-		return
+	if p.reaped || p.reaping || p.done || p.orphan != nil {
+		return // an orphan is the orphanage's to reap
 	}
 	st, ok, err := p.waitNoHang()
 	if err != nil {
@@ -147,7 +54,7 @@ func (p *Process) tryReap() {
 // drained, so their data and losses precede ProcessExited (see
 // procPipe.drain).
 func (p *Process) childReaped(st syscall.WaitStatus) {
-	p.pidfd.closeFD()
+	p.exit.release()
 	p.reaping = true
 	p.procDrainHungUp()
 	p.reaping = false
@@ -223,16 +130,16 @@ func (p *Process) maybeCallProcessEnded() {
 	}
 }
 
-// sendSignal signals the child alone: through its pidfd, or the
-// orphanage's copy of it once the reactor dropped it (ESRCH once the
-// orphanage has reaped the child). Never by bare pid, which could have
-// been recycled.
+// sendSignal signals the child alone, through its exit watcher while the
+// reactor holds it, or through the orphanage once the reactor dropped it
+// (ESRCH once the child is reaped). Either way only before the reap, so
+// that a pid recycled after it is never hit.
 func (p *Process) sendSignal(s syscall.Signal) error {
-	if p.pidfd.fd >= 0 {
-		return unix.PidfdSendSignal(p.pidfd.fd, s, nil, 0)
+	if w := p.exit.w; w != nil {
+		return w.signal(s)
 	}
-	if p.orphanFD >= 0 {
-		return signalOrphan(p.orphanFD, s)
+	if p.orphan != nil {
+		return p.orphan.signal(s)
 	}
 	return syscall.ESRCH
 }
@@ -256,12 +163,7 @@ func (p *Process) waitReaped(timeout time.Duration) error {
 		if left <= 0 {
 			return fmt.Errorf("protocol: pid %d (%s) not reaped %v after SIGKILL", p.origPid, p.argv0(), timeout)
 		}
-		if p.pidfd.fd >= 0 {
-			fds := []unix.PollFd{{Fd: int32(p.pidfd.fd), Events: unix.POLLIN}}
-			_, _ = unix.Poll(fds, int(min(left, 100*time.Millisecond)/time.Millisecond)+1)
-		} else {
-			time.Sleep(min(left, time.Millisecond))
-		}
+		awaitExit(p.exit.w, min(left, 100*time.Millisecond))
 	}
 }
 

@@ -1,3 +1,5 @@
+//go:build unix
+
 package process
 
 import (
@@ -312,14 +314,14 @@ func TestSpawn_DescriptorsAndProcessesNameTheChild(t *testing.T) {
 	h.run(procTimeout, func() { tr = h.spawn(p, "sleep", []string{"sleep-argv0", "10"}, inheritPath) })
 	pid := strconv.Itoa(p.proc().origPid)
 	if len(names) != 4 {
-		t.Fatalf("registered readers %v, want 3 pipes and the pidfd", names)
+		t.Fatalf("registered readers %v, want 3 pipes and the exit watcher", names)
 	}
 	for _, n := range names {
 		if !strings.Contains(n, "pid="+pid) || !strings.Contains(n, `argv0="sleep-argv0"`) {
 			t.Errorf("descriptor %q does not name pid %s and argv0", n, pid)
 		}
 	}
-	for _, fd := range []string{"childFD=0", "childFD=1", "childFD=2", "pidfd"} {
+	for _, fd := range []string{"childFD=0", "childFD=1", "childFD=2", "exit watcher (" + exitWatcherKind() + ")"} {
 		if !strings.Contains(strings.Join(names, " "), fd) {
 			t.Errorf("no descriptor for %s in %v", fd, names)
 		}

@@ -1,3 +1,5 @@
+//go:build unix
+
 package process
 
 import (
@@ -14,11 +16,12 @@ import (
 
 // Process ports Twisted's process transport (twisted.internet.process.Process,
 // protocol.ProcessTransport): the parent's handle on one child started by
-// Spawn. It owns the parent ends of the child's pipes and a pidfd;
-// all of them are descriptors in the reactor's epoll set, so the child's
-// output, the closing of its pipes and its exit all arrive as reactor
-// events. There is no SIGCHLD handler: the child is reaped through its
-// pidfd, and signals go through it too, so a recycled pid is never hit.
+// Spawn. It owns the parent ends of the child's pipes and an exit watcher
+// (a pidfd on Linux 5.4 and later; see exitWatcherKind for the others);
+// all of them are descriptors the reactor watches, so the child's output,
+// the closing of its pipes and its exit all arrive as reactor events.
+// There is no SIGCHLD handler: the child is reaped through its watcher,
+// and signalled only while it is unreaped, so a recycled pid is not hit.
 //
 // Methods are called on the reactor goroutine (or while the reactor is not
 // running), as every transport's.
@@ -34,8 +37,8 @@ type Process struct {
 	pgid    int // the child's own process group, 0 if it has none
 
 	signalGroup bool
-	pidfd       procPidFD
-	orphanFD    int         // the pidfd the orphanage holds once the reactor dropped it, else -1
+	exit        procExitFD
+	orphan      *orphan     // the orphanage's hold on the child once the reactor dropped the watcher
 	pipes       []*procPipe // open parent ends, ordered by child fd
 
 	reaped        bool // status is known (Twisted's lostProcess)
@@ -209,8 +212,9 @@ func (p *Process) ResumeProducing() {
 // whatever sig is, checked first as Twisted does; a child that has exited
 // but is not reaped yet accepts the signal silently, as in Twisted.
 //
-// The signal is sent through the child's pidfd (pidfd_send_signal), never
-// to a bare pid that might have been recycled (W-01). With
+// The signal is sent only while the child is unreaped: through its pidfd
+// (pidfd_send_signal) on Linux 5.4 and later, with kill(2) by the goroutine
+// that alone reaps elsewhere, so a recycled pid is not hit (W-01). With
 // SpawnOptions.SignalGroup it goes to the whole process group.
 func (p *Process) SignalProcess(sig syscall.Signal) error {
 	if p.gone() {
@@ -296,18 +300,17 @@ func (p *Process) KillAndReap() error {
 		p.pipes = p.pipes[:len(p.pipes)-1]
 	}
 	switch {
-	case p.orphanFD >= 0:
-		if !reapOrphan(p.orphanFD, killReapTimeout) {
+	case p.orphan != nil:
+		if !p.orphan.wait(killReapTimeout) {
 			return fmt.Errorf("protocol: pid %d (%s) not reaped %v after SIGKILL", p.origPid, p.argv0(), killReapTimeout)
 		}
-		p.orphanFD = -1
 		p.reaped, p.pid = true, 0
 	case !p.reaped && !p.reaping:
 		if err := p.waitReaped(killReapTimeout); err != nil {
 			return err
 		}
 	}
-	p.pidfd.closeFD()
+	p.exit.release()
 	p.finish()
 	return nil
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package process
 
 import (
@@ -12,9 +14,14 @@ import (
 // The queue sends every byte once, in order, across partial writes into a
 // full pipe, whatever the mix of small and large writes.
 func TestWriteQueue_SendsEverythingInOrder(t *testing.T) {
-	var fds [2]int
-	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+	fds, err := procOpenPipe()
+	if err != nil {
 		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		if err := unix.SetNonblock(fd, true); err != nil {
+			t.Fatal(err)
+		}
 	}
 	r := os.NewFile(uintptr(fds[0]), "r")
 	defer r.Close()
