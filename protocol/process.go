@@ -271,7 +271,7 @@ type SpawnOptions struct {
 	ChildFDs map[int]ChildFD
 	// Credential runs the child as another user and group (Twisted's uid
 	// and gid); nil keeps the parent's.
-	Credential *syscall.Credential
+	Credential *Credential
 	// NewProcessGroup starts the child in a process group of its own, led
 	// by the child, so that SignalProcessGroup (see GroupSignaler),
 	// KillOnShutdown and trial's cleanup reach the processes it starts (a
@@ -325,7 +325,7 @@ func (e *SpawnError) Unwrap() error { return e.Err }
 // (P-14).
 var procSignalNames = map[string]syscall.Signal{
 	"HUP":  syscall.SIGHUP,
-	"STOP": syscall.SIGSTOP,
+	"STOP": sigStop,
 	"INT":  syscall.SIGINT,
 	"KILL": syscall.SIGKILL,
 	"TERM": syscall.SIGTERM,

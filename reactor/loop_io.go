@@ -294,20 +294,15 @@ func (r *Reactor) doIteration(timeout time.Duration) (dispatched bool) {
 	evs, err := r.poller.wait(timeout)
 	r.sleeping.Store(false)
 	if err != nil {
-		r.LogError(NewFailure(fmt.Errorf("reactor: epoll_wait: %w", err)), "poll")
+		r.LogError(NewFailure(fmt.Errorf("reactor: poll: %w", err)), "poll")
 		return false
 	}
 	for _, ev := range evs {
-		fd := int(ev.Fd)
-		if fd == r.poller.wakefd {
-			r.poller.drainWake()
-			continue
-		}
-		e := r.fds[fd]
-		if e == nil || e.gen != uint32(ev.Pad) {
+		e := r.fds[ev.fd]
+		if e == nil || e.gen != ev.gen {
 			continue // removed (or replaced) earlier in this turn
 		}
-		r.dispatch(e, ev.Events)
+		r.dispatch(e, ev.events)
 		dispatched = true
 	}
 	return dispatched

@@ -19,6 +19,7 @@ type poller struct {
 	epfd     int
 	wakefd   int
 	events   []unix.EpollEvent
+	ready    []readyEvent
 	noPwait2 bool
 	// closed makes close idempotent: Reactor.release closes the poller and
 	// the GC cleanup registered in New calls close again later, by which
@@ -82,8 +83,8 @@ func (p *poller) register(fd int, events uint32, gen uint32, known bool) error {
 }
 
 // wait blocks for at most timeout (forever when timeout < 0) and returns the
-// ready events. EINTR counts as a wake-up with nothing ready.
-func (p *poller) wait(timeout time.Duration) ([]unix.EpollEvent, error) {
+// ready descriptors. EINTR counts as a wake-up with nothing ready.
+func (p *poller) wait(timeout time.Duration) ([]readyEvent, error) {
 	n, err := p.epollWait(timeout)
 	if err != nil {
 		if errors.Is(err, unix.EINTR) {
@@ -91,12 +92,24 @@ func (p *poller) wait(timeout time.Duration) ([]unix.EpollEvent, error) {
 		}
 		return nil, err
 	}
-	evs := p.events[:n]
+	ready := p.ready[:0]
+	for _, ev := range p.events[:n] {
+		if int(ev.Fd) == p.wakefd {
+			p.drainWake()
+			continue
+		}
+		ready = append(ready, readyEvent{fd: int(ev.Fd), gen: uint32(ev.Pad), events: ev.Events})
+	}
+	p.ready = ready
 	if n == len(p.events) && n < 1<<16 {
 		p.events = make([]unix.EpollEvent, 2*n) // a busy set: read more next time
 	}
-	return evs, nil
+	return ready, nil
 }
+
+// tightTimers reports whether sub-millisecond waits are exact: they are
+// with epoll_pwait2 (Linux 5.11), rounded up to a millisecond without it.
+func (p *poller) tightTimers() bool { return !p.noPwait2 }
 
 func (p *poller) epollWait(timeout time.Duration) (int, error) {
 	if !p.noPwait2 {

@@ -1,3 +1,5 @@
+//go:build unix
+
 package tcp
 
 import (
@@ -115,10 +117,12 @@ func tcpRaiseLimit(need uint64) error {
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return err
 	}
-	if lim.Cur >= need {
+	if uint64(lim.Cur) >= need {
 		return nil
 	}
-	want := unix.Rlimit{Cur: need, Max: max(lim.Max, need)}
+	want := lim
+	setRlimit(&want.Cur, need)
+	setRlimit(&want.Max, max(uint64(lim.Max), need))
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &want); err != nil {
 		return fmt.Errorf("raise RLIMIT_NOFILE from %d (hard %d) to %d: %w", lim.Cur, lim.Max, need, err)
 	}
@@ -236,3 +240,7 @@ func TestTCP_TenThousandIdleConnections(t *testing.T) {
 		t.Errorf("open descriptors: %d before, %d after closing every connection", fds, after)
 	}
 }
+
+// setRlimit stores v in an rlimit field, which is a uint64 on Linux and
+// macOS and an int64 on FreeBSD.
+func setRlimit[T int64 | uint64](field *T, v uint64) { *field = T(v) }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package tcp
 
 import (
@@ -120,7 +122,7 @@ func (p *Port) DoRead() error {
 	}
 	accepted := 0
 	for accepted < p.numberAccepts {
-		nfd, sa, err := unix.Accept4(p.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, sa, err := acceptNonblock(p.fd)
 		if err != nil {
 			switch err {
 			case unix.EINTR, unix.ECONNABORTED, unix.EPROTO:

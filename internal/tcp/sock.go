@@ -1,3 +1,5 @@
+//go:build unix
+
 package tcp
 
 import (
@@ -7,7 +9,6 @@ import (
 	"net/netip"
 	"sync"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -74,15 +75,6 @@ func tcpAddrOf(sa unix.Sockaddr) *net.TCPAddr {
 		return a
 	}
 	return nil
-}
-
-// newStreamSocket makes a non-blocking, close-on-exec TCP socket.
-func newStreamSocket(family int) (int, error) {
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
-	if err != nil {
-		return -1, err
-	}
-	return fd, nil
 }
 
 // closeSocket ports _SocketCloser._closeSocket: an orderly close shuts both
@@ -167,7 +159,7 @@ func shedOneConnection(listenFD int) bool {
 	}
 	_ = unix.Close(reserveFD.fd)
 	reserveFD.fd = -1
-	nfd, _, err := unix.Accept4(listenFD, unix.SOCK_CLOEXEC)
+	nfd, err := acceptSocket(listenFD)
 	if err == nil {
 		_ = unix.Close(nfd)
 	}
@@ -175,19 +167,4 @@ func shedOneConnection(listenFD int) bool {
 		reserveFD.fd = fd
 	}
 	return err == nil
-}
-
-// send writes b to a connected socket with MSG_NOSIGNAL, so a peer that
-// has gone away gives EPIPE rather than a SIGPIPE.
-func send(fd int, b []byte) (int, error) {
-	for {
-		n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
-		switch e {
-		case 0:
-			return int(n), nil
-		case unix.EINTR:
-			continue
-		}
-		return 0, e
-	}
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package tcp
 
 import (
@@ -143,8 +145,11 @@ func TestClientCreator_RefusedConnection_T07_T09_T10(t *testing.T) {
 // further connect hangs in SYN-SENT (the kernel drops the SYNs).
 func tcpStuckListener(t *testing.T) int {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := newStreamSocket(unix.AF_INET)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.SetNonblock(fd, false); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { unix.Close(fd) })

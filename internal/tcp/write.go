@@ -1,3 +1,5 @@
+//go:build unix
+
 package tcp
 
 import (
@@ -60,7 +62,7 @@ func (c *Conn) WriteSequence(data [][]byte) {
 		if total == 0 {
 			return
 		}
-		n, err := unix.SendmsgBuffers(c.fd, data, nil, nil, unix.MSG_NOSIGNAL)
+		n, err := unix.SendmsgBuffers(c.fd, data, nil, nil, unix.MSG_NOSIGNAL) // MSG_NOSIGNAL: EPIPE, not SIGPIPE
 		if err == nil && n == total {
 			return
 		}

@@ -1,0 +1,7 @@
+//go:build unix
+
+package protocol
+
+import "syscall"
+
+const sigStop = syscall.SIGSTOP
