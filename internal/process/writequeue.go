@@ -48,7 +48,7 @@ func (q *writeQueue) writeTo(fd int) error {
 		iovs := q.chunks[:min(len(q.chunks), iovMax)]
 		first := iovs[0]
 		iovs[0] = first[q.off:]
-		n, err := unix.Writev(fd, iovs)
+		n, err := procWritev(fd, iovs)
 		iovs[0] = first
 		if err == unix.EINTR {
 			continue
