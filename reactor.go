@@ -91,9 +91,12 @@ func (r *Reactor) ConnectTCP(host string, port int, factory protocol.ClientFacto
 // fs.ErrNotExist) holds, for one that cannot be executed errors.Is(err,
 // fs.ErrPermission); the message names the path, and proto is never called.
 //
-// The child is reaped and signalled through a pidfd: braid installs no
-// SIGCHLD handler, never reaps another library's children, and never
-// signals a recycled pid. A nil proto is replaced by one that discards
+// The child is reaped and signalled through a watcher of its own (a pidfd
+// on Linux 5.4 and later, see docs/DESIGN.md for the other platforms):
+// braid installs no SIGCHLD handler, never reaps another library's
+// children, and signals a child only before it is reaped. On Windows
+// SpawnProcess returns a [*protocol.SpawnError] wrapping
+// errors.ErrUnsupported. A nil proto is replaced by one that discards
 // everything.
 func (r *Reactor) SpawnProcess(proto protocol.ProcessProtocol, executable string, args []string, opts protocol.SpawnOptions) (protocol.ProcessTransport, error) {
 	p, err := process.Spawn(r.Reactor, proto, executable, args, opts)

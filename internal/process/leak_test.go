@@ -109,7 +109,7 @@ func TestProcess_NoLeaks200Concurrent(t *testing.T) {
 	base.check(t)
 }
 
-// W-01: braid reaps only its own children, through their pidfds; a child
+// W-01: braid reaps only its own children, through their exit watchers; a child
 // started by os/exec in the same program while a braid reactor spawns and
 // reaps is still there for its own Wait.
 func TestProcess_OtherChildrenNotReaped_W01(t *testing.T) {

@@ -41,6 +41,11 @@ import (
 // Signals the program itself ignores with signal.Ignore stay ignored in
 // the child.
 //
+// The child's exit reaches the reactor through an exit watcher of its own,
+// chosen once per program (see exitWatcherKind and docs/DESIGN.md): a
+// pidfd where Linux has them, otherwise a waiter goroutine or a kqueue; an
+// error making it ("watch") kills and reaps the child at once.
+//
 // A nil proto is replaced by one that discards everything. Spawn is
 // called on the reactor goroutine, or before Run.
 func Spawn(r *reactor.Reactor, proto protocol.ProcessProtocol, executable string, args []string, opts protocol.SpawnOptions) (*Process, error) {
