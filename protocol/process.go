@@ -9,7 +9,8 @@ import (
 )
 
 // ReactorProcess ports IReactorProcess: starting child processes.
-// braid.Reactor implements it with fork/exec, pipes and a pidfd; a fake
+// braid.Reactor implements it with fork/exec, pipes and an exit watcher
+// (a pidfd on Linux 5.4 and later); a fake
 // implements it by recording the calls.
 type ReactorProcess interface {
 	// SpawnProcess ports spawnProcess (P-01..P-06): start executable with

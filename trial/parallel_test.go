@@ -209,10 +209,11 @@ func dirtySections(reports []string, replace func(string) string) map[string][]s
 }
 
 var (
-	callDelay = regexp.MustCompile(`^<DelayedCall 0x[0-9a-f]+ \[([0-9.]+)s\] (.*) scheduled at \S*/(\w+\.go):\d+>$`)
-	address   = regexp.MustCompile(`0x[0-9a-f]+`)
-	site      = regexp.MustCompile(`\S*/(\w+\.go):\d+`)
-	anyFD     = regexp.MustCompile(`fd=\d+`)
+	callDelay   = regexp.MustCompile(`^<DelayedCall 0x[0-9a-f]+ \[([0-9.]+)s\] (.*) scheduled at \S*/(\w+\.go):\d+>$`)
+	address     = regexp.MustCompile(`0x[0-9a-f]+`)
+	site        = regexp.MustCompile(`\S*/(\w+\.go):\d+`)
+	anyFD       = regexp.MustCompile(`fd=\d+`)
+	watcherKind = regexp.MustCompile(`exit watcher \(\w+\)`)
 )
 
 // Parallel runs each leave a different number of pending calls, open
@@ -268,6 +269,7 @@ func TestRun_ParallelRunsReportOnlyTheirOwnLeftovers_TR08(t *testing.T) {
 				}
 				line = address.ReplaceAllString(line, "0x…")
 				line = site.ReplaceAllString(line, "$1")
+				line = watcherKind.ReplaceAllString(line, "exit watcher (…)") // pidfd, waitid or kqueue
 				return anyFD.ReplaceAllString(line, "fd=…")
 			}
 			want := map[string][]string{}
@@ -284,7 +286,7 @@ func TestRun_ParallelRunsReportOnlyTheirOwnLeftovers_TR08(t *testing.T) {
 					fmt.Sprintf(`<process pipe writer %s argv0="sleep" childFD=0 fd=…>`, child),
 					fmt.Sprintf(`<process pipe reader %s argv0="sleep" childFD=1 fd=…>`, child),
 					fmt.Sprintf(`<process pipe reader %s argv0="sleep" childFD=2 fd=…>`, child),
-					fmt.Sprintf(`<process pidfd %s argv0="sleep" fd=…>`, child))
+					fmt.Sprintf(`<process exit watcher (…) %s argv0="sleep" fd=…>`, child))
 			}
 			for _, lines := range want {
 				slices.Sort(lines)
