@@ -21,7 +21,7 @@ import (
 // The waiter costs an OS thread while the child runs, as os/exec's Wait.
 type waitidWatcher struct {
 	pid    int
-	exited chan struct{} // closed once the waiter has returned (after making efd readable)
+	exited chan struct{} // closed once waitid has returned: the child is a zombie (or gone)
 
 	mu     sync.Mutex // keeps the waiter from writing to a closed (maybe reused) efd
 	efd    int
@@ -47,13 +47,15 @@ func (w *waitidWatcher) wait() {
 			break
 		}
 	}
+	// reap may go ahead from here on; if the owner reaps and closes efd
+	// before the write below, closed says so.
+	close(w.exited)
 	w.mu.Lock()
 	if !w.closed {
 		one := [8]byte{1} // an eventfd takes a non-zero 8-byte count
 		_, _ = unix.Write(w.efd, one[:])
 	}
 	w.mu.Unlock()
-	close(w.exited)
 }
 
 func (w *waitidWatcher) fd() int      { return w.efd }
