@@ -131,7 +131,9 @@ func (f *Failure) Trap(targets ...error) error {
 func (f *Failure) CleanFailure() {}
 
 // Frames returns the recorded stack as "function\n\tfile:line" entries,
-// innermost first.
+// innermost first. A Failure that passed through InlineCallbacks bodies
+// also lists, after its own stack, each body that awaited it, at its await
+// (see inline_traceback.go); the coroutine plumbing is left out.
 func (f *Failure) Frames() []string {
 	if len(f.pcs) == 0 {
 		return nil
@@ -140,7 +142,7 @@ func (f *Failure) Frames() []string {
 	frames := runtime.CallersFrames(f.pcs)
 	for {
 		fr, more := frames.Next()
-		if fr.Function != "" && !strings.HasPrefix(fr.Function, "runtime.") {
+		if fr.Function != "" && !strings.HasPrefix(fr.Function, "runtime.") && !isInlineMachinery(fr.Function) {
 			out = append(out, fmt.Sprintf("%s\n\t%s:%d", fr.Function, fr.File, fr.Line))
 		}
 		if !more {
