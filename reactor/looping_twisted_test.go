@@ -54,7 +54,7 @@ type loopOp struct {
 type loopProgram struct {
 	Loops   [2][][2]int `json:"loops"`   // per loop, the (action, k) its calls cycle through
 	Counted [2]bool     `json:"counted"` // the loop is made withCount
-	Ops   []loopOp    `json:"ops"`
+	Ops     []loopOp    `json:"ops"`
 }
 
 func randomLoopProgram(rng *rand.Rand) loopProgram {
