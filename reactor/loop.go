@@ -54,6 +54,8 @@ type Reactor struct {
 
 	installSignals bool
 	signalStop     func()
+
+	coop *Cooperator // Cooperator(), made on first use
 }
 
 // Option configures New.
