@@ -124,9 +124,14 @@ func (t *CooperativeTask) oneWorkUnit() {
 			d.AddCallbacks(func(any) (any, error) {
 				return nil, t.Resume()
 			}, func(f *Failure) (any, error) {
-				if t.state == nil {
-					t.completeWith(ErrTaskFailed, f)
+				if t.state != nil {
+					// Finished meanwhile (stopped): as in Twisted, the task
+					// now counts as failed, but its WhenDone Deferreds have
+					// fired already and are left alone.
+					t.state, t.result = ErrTaskFailed, f
+					return nil, nil
 				}
+				t.completeWith(ErrTaskFailed, f)
 				return nil, nil
 			})
 		}
