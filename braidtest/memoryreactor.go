@@ -76,6 +76,10 @@ type MemoryReactor struct {
 	mu          sync.Mutex // guards threadCalls
 	threadCalls []func()
 
+	// ThreadPoolSize is the size last given to SuggestThreadPoolSize
+	// (0 until then). Beyond Twisted.
+	ThreadPoolSize int
+
 	pids int // the last pid SpawnProcess gave
 }
 
@@ -83,6 +87,7 @@ var (
 	_ reactor.Core            = (*MemoryReactor)(nil)
 	_ reactor.FDSet           = (*MemoryReactor)(nil)
 	_ reactor.FromThreads     = (*MemoryReactor)(nil)
+	_ reactor.Threads         = (*MemoryReactor)(nil)
 	_ reactor.ErrorLogger     = (*MemoryReactor)(nil)
 	_ protocol.ReactorTCP     = (*MemoryReactor)(nil)
 	_ protocol.ReactorProcess = (*MemoryReactor)(nil)
