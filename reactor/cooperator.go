@@ -129,6 +129,11 @@ func timeSlice() func() bool {
 // the task fails with its Failure (yield [Fail](err) to fail a task
 // from inside). A panic in seq fails the task too. A nil seq panics,
 // naming it.
+//
+// Once it has started, the iterator keeps a suspended goroutine (iter.Pull)
+// until the task ends; a task paused for ever, or waiting on a Deferred
+// that never fires, keeps it for ever, where Python would collect the
+// generator. Stop such a task to release it.
 func (c *Cooperator) Cooperate(seq iter.Seq[any]) *CooperativeTask {
 	if seq == nil {
 		panic("reactor: Cooperator.Cooperate: nil iterator")

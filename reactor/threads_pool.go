@@ -154,7 +154,7 @@ func (p *threadPool) stop() {
 }
 
 // threadPoolPatience is how long shutdown waits for the pool before it
-// says what it is waiting for.
+// says what it is waiting for; a variable for tests.
 var threadPoolPatience = 5 * time.Second
 
 // haltSignal is closed when the reactor shuts down or is closed, so that

@@ -1,7 +1,10 @@
 package reactor
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -393,4 +396,33 @@ func TestThreads_BlockingCallAtShutdown(t *testing.T) {
 		t.Errorf("called after shutdown: %v, want ErrReactorShutDown", after)
 	}
 	_ = r.flushUnhandled()
+}
+
+// A shutdown kept waiting by a slow call says so through log/slog, then
+// goes on waiting until the call returns.
+func TestThreads_ShutdownSaysWhatItWaitsFor(t *testing.T) {
+	var buf bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(old)
+	defer func(p time.Duration) { threadPoolPatience = p }(threadPoolPatience)
+	threadPoolPatience = time.Millisecond
+
+	release := make(chan struct{})
+	var finished atomic.Bool
+	runWith(t, func(r *Reactor) {
+		_ = r.CallInThread(func() {
+			<-release
+			finished.Store(true)
+		})
+		_ = r.CallInThread(func() {})
+		time.AfterFunc(50*time.Millisecond, func() { close(release) })
+		_ = r.Stop()
+	})
+	if !finished.Load() {
+		t.Error("Run returned before the slow call did")
+	}
+	if !strings.Contains(buf.String(), "waiting for") {
+		t.Errorf("nothing said while waiting; log: %q", buf.String())
+	}
 }
