@@ -343,7 +343,7 @@ func TestThreads_BlockingCallOnReactorFails(t *testing.T) {
 	if _, err := BlockingCallFromThread(r, f); !errors.Is(err, ErrBlockingCallOnReactor) {
 		t.Errorf("before Run: %v", err)
 	}
-	var inRun, inBody, inIterator error
+	var inRun, inBody, inIterator, nested error
 	r.CallWhenRunning(func() {
 		_, inRun = BlockingCallFromThread(r, f)
 		InlineCallbacks(func(await Await) (any, error) {
@@ -352,11 +352,16 @@ func TestThreads_BlockingCallOnReactorFails(t *testing.T) {
 		})
 		r.Cooperator().Cooperate(func(yield func(any) bool) {
 			_, inIterator = BlockingCallFromThread(r, f)
+			InlineCallbacks(func(await Await) (any, error) {
+				_, nested = BlockingCallFromThread(r, f)
+				return nil, nil
+			})
 			_ = r.Stop()
 		})
 	})
 	run(t, r, 20*time.Second)
-	for name, err := range map[string]error{"in Run": inRun, "in a body": inBody, "in an iterator": inIterator} {
+	for name, err := range map[string]error{"in Run": inRun, "in a body": inBody, "in an iterator": inIterator,
+		"in a body started by an iterator": nested} {
 		if !errors.Is(err, ErrBlockingCallOnReactor) {
 			t.Errorf("%s: %v, want ErrBlockingCallOnReactor", name, err)
 		}
@@ -424,5 +429,31 @@ func TestThreads_ShutdownSaysWhatItWaitsFor(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "waiting for") {
 		t.Errorf("nothing said while waiting; log: %q", buf.String())
+	}
+}
+
+// Nil arguments panic with a message naming them, as the rest of reactor.
+func TestThreads_NilArgumentsPanic(t *testing.T) {
+	r, _ := newReactor(t)
+	f := func() (any, error) { return nil, nil }
+	for name, call := range map[string]func(){
+		"CallInThread":                   func() { _ = r.CallInThread(nil) },
+		"DeferToThread reactor":          func() { DeferToThread(nil, f) },
+		"DeferToThread function":         func() { DeferToThread(r, nil) },
+		"BlockingCallFromThread reactor": func() { _, _ = BlockingCallFromThread(nil, f) },
+		"BlockingCallFromThread function": func() {
+			_, _ = BlockingCallFromThread(r, nil)
+		},
+	} {
+		func() {
+			defer func() {
+				if v := recover(); v == nil {
+					t.Errorf("%s: no panic", name)
+				} else if msg, _ := v.(string); !strings.HasPrefix(msg, "reactor: ") {
+					t.Errorf("%s: panic %v does not name reactor", name, v)
+				}
+			}()
+			call()
+		}()
 	}
 }
