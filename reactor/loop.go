@@ -56,6 +56,10 @@ type Reactor struct {
 
 	installSignals bool
 	signalStop     func()
+
+	coop   *Cooperator // Cooperator(), made on first use
+	pool   *threadPool // CallInThread's, made on first use
+	halted haltSignal  // fired at shutdown: BlockingCallFromThread stops waiting
 }
 
 // Option configures New.
@@ -327,6 +331,7 @@ func (r *Reactor) Close() error {
 }
 
 func (r *Reactor) release() {
+	r.stopThreads()
 	r.reportUnhandled()
 	r.scope.Release()
 	r.threadMu.Lock()
