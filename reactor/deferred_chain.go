@@ -75,6 +75,8 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 		} else if cur.paused != 0 {
 			stack = r.endSegment(stack)
 			continue
+		} else if cur.aux != nil {
+			cur.aux.chainedTo = nil // its chain runs: it waits on nothing (D-20)
 		}
 		// cur is marked running (and is the one a panic is charged to) for
 		// its whole run of steps, not around each call: between two steps
@@ -106,7 +108,9 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 				waiter.result = cur.result // it was cur: waiter waits no more
 				cur.result = nil
 				cur.forgetUnhandled()
-				waiter.paused--
+				if waiter.paused--; waiter.paused != 0 {
+					waiter.noteChainedTo(cur) // paused by hand: it still says it waits on cur, as in Twisted
+				}
 				stack = append(stack, waiter)
 				finished = false
 				break steps
@@ -235,6 +239,9 @@ func (d *Deferred) fireChained(target *Deferred) *Deferred {
 	}
 	target.called = true
 	target.result = d.result
+	if target.aux != nil && target.aux.debug {
+		target.aux.invoker = callers(3) // fired as its Callback would be
+	}
 	d.forgetUnhandled()
 	if target.paused != 0 || target.running {
 		d.result = nil

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync/atomic"
 )
 
 // Failure ports twisted.python.failure.Failure: an error together with the
@@ -17,6 +18,11 @@ import (
 type Failure struct {
 	value error
 	pcs   []uintptr
+	// heldBy describes, with debugging on, the Deferred in which the
+	// Failure last came to rest unhandled: where it was made and first
+	// fired (Twisted's DebugInfo). Atomic, as a collected Deferred's
+	// Failure is reported from the collector's goroutine.
+	heldBy atomic.Pointer[string]
 }
 
 // maxFailureFrames bounds the stack a Failure records.
@@ -176,6 +182,9 @@ func (f *Failure) writeTraceback(b *strings.Builder, depth int) {
 	b.WriteString(": ")
 	b.WriteString(f.ErrorMessage())
 	b.WriteByte('\n')
+	if h := f.heldBy.Load(); h != nil {
+		b.WriteString(*h)
+	}
 	var inner *Failure
 	if depth < 4 && errors.As(f.value, &inner) && inner != f {
 		b.WriteString("-- caused by --\n")
