@@ -133,7 +133,9 @@ func (r *syncRun) release(what string, p acquirer) {
 	}
 }
 
-func (r *syncRun) run(what string, p interface{ Run(func() (any, error)) *Deferred }, n int) {
+func (r *syncRun) run(what string, p interface {
+	Run(func() (any, error)) *Deferred
+}, n int) {
 	r.watch(fmt.Sprintf("%s run f%d", what, n), p.Run(func() (any, error) {
 		r.log("%s runs f%d", what, n)
 		c := NewDeferred(nil)
