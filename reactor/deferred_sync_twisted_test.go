@@ -133,9 +133,12 @@ func (r *syncRun) release(what string, p acquirer) {
 	}
 }
 
-func (r *syncRun) run(what string, p interface {
-	Run(func() (any, error)) *Deferred
-}, n int) {
+// runner is what DeferredLock and DeferredSemaphore share with Run.
+type runner interface {
+	Run(f func() (any, error)) *Deferred
+}
+
+func (r *syncRun) run(what string, p runner, n int) {
 	r.watch(fmt.Sprintf("%s run f%d", what, n), p.Run(func() (any, error) {
 		r.log("%s runs f%d", what, n)
 		c := NewDeferred(nil)
