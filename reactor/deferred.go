@@ -64,6 +64,10 @@ const (
 	// cancelUnfiredOnly makes Cancel do nothing once the Deferred has fired,
 	// even while it waits on another: DeferredList's cancel is so.
 	cancelUnfiredOnly
+	// notWaiting marks a Deferred whose result is a Deferred it no longer
+	// waits on: its chain ran since, after an unmatched Unpause (Twisted
+	// clears _chainedTo then, and repr stops saying "waiting on").
+	notWaiting
 )
 
 func (d *Deferred) hasFlag(f deferredFlags) bool { return d.flags&f != 0 }

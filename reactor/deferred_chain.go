@@ -75,8 +75,8 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 		} else if cur.paused != 0 {
 			stack = r.endSegment(stack)
 			continue
-		} else if cur.aux != nil {
-			cur.aux.chainedTo = nil // its chain runs: it waits on nothing (D-20)
+		} else {
+			cur.clearChainedTo() // its chain runs: it waits on nothing (D-20)
 		}
 		// cur is marked running (and is the one a panic is charged to) for
 		// its whole run of steps, not around each call: between two steps
@@ -105,12 +105,13 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 			case stepCont:
 				// cur was waited on: hand its result to the waiter.
 				waiter := s.target
+				if waiter.paused != 1 {
+					waiter.keepWaitingOn() // it stays paused: its "waiting on" stays too, as in Twisted
+				}
 				waiter.result = cur.result // it was cur: waiter waits no more
 				cur.result = nil
 				cur.forgetUnhandled()
-				if waiter.paused--; waiter.paused != 0 {
-					waiter.noteChainedTo(cur) // paused by hand: it still says it waits on cur, as in Twisted
-				}
+				waiter.paused--
 				stack = append(stack, waiter)
 				finished = false
 				break steps
@@ -161,6 +162,7 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 			case !inner.called || inner.paused != 0 || inner.waitingOn() != nil:
 				// Wait for inner (D-09); cur.result holds it meanwhile.
 				cur.paused++
+				cur.waitsOnResult()
 				inner.pushStep(step{target: cur, kind: stepCont})
 				cur.releaseRunSteps() // a wait can be long
 				break steps

@@ -8,19 +8,48 @@ import (
 // WaitingOn returns the Deferred d waits on, or nil (Twisted's _chainedTo):
 // the unfired Deferred a step of d returned (D-09), or the Deferred whose
 // ChainDeferred made d its target, until d's chain runs.
+//
+// As in Twisted, it answers what d was last told it waits on: ChainDeferred
+// and a wait set it, and it is cleared whenever d's chain runs (so a
+// Deferred that an unmatched Unpause let run while its result was a
+// Deferred waits on nothing).
 func (d *Deferred) WaitingOn() *Deferred {
-	if w := d.waitingOn(); w != nil {
-		return w
-	}
-	if d.aux != nil {
+	if d.aux != nil && d.aux.chainedTo != nil {
 		return d.aux.chainedTo
+	}
+	if w := d.waitingOn(); w != nil && !d.hasFlag(notWaiting) {
+		return w
 	}
 	return nil
 }
 
-// noteChainedTo records that d waits on w although its result is no
-// longer w (see WaitingOn).
-func (d *Deferred) noteChainedTo(w *Deferred) {
+// clearChainedTo is called as d's chain starts a pass (Twisted clears
+// _chainedTo there). It must stay small: every pass pays it.
+func (d *Deferred) clearChainedTo() {
+	if d.aux != nil {
+		d.aux.chainedTo = nil
+	}
+	if _, ok := d.result.(*Deferred); ok {
+		d.setFlag(notWaiting)
+	}
+}
+
+// waitsOnResult records that d now waits on the Deferred in its result,
+// which replaces what ChainDeferred recorded, as in Twisted.
+func (d *Deferred) waitsOnResult() {
+	d.clearFlag(notWaiting)
+	if d.aux != nil {
+		d.aux.chainedTo = nil
+	}
+}
+
+// keepWaitingOn is called before d's result changes while d stays paused:
+// what d says it waits on must not change with it (see WaitingOn).
+func (d *Deferred) keepWaitingOn() {
+	w := d.WaitingOn()
+	if w == nil {
+		return
+	}
 	if d.aux == nil {
 		d.aux = &deferredAux{}
 	}

@@ -1,7 +1,10 @@
 // Package reactor ports the core of Twisted: the reactor loop of
 // twisted.internet.base and epollreactor, [DelayedCall], task.Clock,
 // task.LoopingCall and task.deferLater, twisted.internet.defer's Deferred
-// and its helpers, twisted.python.failure.Failure, and the error classes of
+// and its helpers (with its concurrency primitives [DeferredLock],
+// [DeferredSemaphore], [DeferredQueue] and [DeferredFilesystemLock], over
+// twisted.python.lockfile's [FilesystemLock], and logError as [LogError]),
+// twisted.python.failure.Failure, and the error classes of
 // twisted.internet.error for the loop and Deferreds, and the reactor
 // interfaces of
 // twisted.internet.interfaces that need nothing else ([Core], [Time],
