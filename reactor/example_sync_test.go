@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/braid-go/braid/reactor"
@@ -121,6 +122,35 @@ func ExampleDeferredFilesystemLock() {
 	// other holds it: true <nil>
 	// locked at 3 s
 	// held now: false
+}
+
+// A FilesystemLock left behind by a process that has exited is stale: Lock
+// removes it and takes the lock, and Clean reports that it was not
+// released cleanly.
+func ExampleFilesystemLock() {
+	dir, err := os.MkdirTemp("", "lock")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	name := filepath.Join(dir, "server.lock")
+
+	p, err := os.StartProcess("/bin/true", []string{"true"}, &os.ProcAttr{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, _ = p.Wait()
+	_ = os.Symlink(strconv.Itoa(p.Pid), name) // the lock an exited process left
+
+	l := reactor.NewFilesystemLock(name)
+	ok, err := l.Lock()
+	fmt.Println("locked:", ok, err, "- clean:", l.Clean())
+	fmt.Println("Unlock:", l.Unlock(), "- locked:", l.Locked())
+	// Output:
+	// locked: true <nil> - clean: false
+	// Unlock: <nil> - locked: false
 }
 
 // IsLocked asks whether a live process holds a lock.

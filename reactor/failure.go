@@ -159,7 +159,10 @@ func (f *Failure) Frames() []string {
 // Traceback ports getTraceback: a readable multi-line report with the stack
 // where the Failure was made (outermost call first, as Python prints it) and
 // then the error's type and message. A wrapped Failure's own stack is shown
-// beneath, so a [FirstError] shows where its member failed.
+// beneath, so a [FirstError] shows where its member failed. With
+// [WithDebugging], a Failure that came to rest unhandled in a Deferred also
+// names where that Deferred was made and first fired (Twisted's DebugInfo),
+// so the report of the unhandled error shows both.
 func (f *Failure) Traceback() string {
 	var b strings.Builder
 	f.writeTraceback(&b, 0)

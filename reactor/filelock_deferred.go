@@ -18,8 +18,8 @@ const defaultLockInterval = time.Second
 type DeferredFilesystemLock struct {
 	FilesystemLock
 
-	// Interval is how long DeferUntilLocked waits between two tries; 0
-	// means one second, Twisted's _interval.
+	// Interval is how long DeferUntilLocked waits between two tries; 0 (or
+	// less) means one second, Twisted's _interval.
 	Interval time.Duration
 
 	s           Time
