@@ -3,8 +3,11 @@
 // task.LoopingCall (with withCount: [NewLoopingCallWithCount]),
 // task.Cooperator ([Cooperator], over iter.Seq) and task.deferLater, the
 // reactor's thread pool and twisted.internet.threads ([DeferToThread],
-// [BlockingCallFromThread]), twisted.internet.defer's Deferred
-// and its helpers, twisted.python.failure.Failure, and the error classes of
+// [BlockingCallFromThread]), twisted.internet.defer's Deferred and its
+// helpers (with its concurrency primitives [DeferredLock],
+// [DeferredSemaphore], [DeferredQueue] and [DeferredFilesystemLock], over
+// twisted.python.lockfile's [FilesystemLock], and logError as [LogError]),
+// twisted.python.failure.Failure, and the error classes of
 // twisted.internet.error for the loop and Deferreds, and the reactor
 // interfaces of
 // twisted.internet.interfaces that need nothing else ([Core], [Time],

@@ -57,3 +57,23 @@ func (r *Reactor) protect(f func(), why string) {
 	}()
 	f()
 }
+
+// whyLogError is the Why of what [LogError] logs: the text Twisted's log
+// gives a failure logged without a message.
+const whyLogError = "Unhandled Error"
+
+// LogError ports defer.logError, an errback that logs the Failure and
+// passes it on: d.AddErrback(reactor.LogError(r)) hands every Failure
+// reaching that point to l.LogError (Why "Unhandled Error") and returns it,
+// so the chain stays on the error path for later errbacks. As in Twisted,
+// a Failure nothing handles after that is reported once more as an
+// unhandled error in the Deferred. A nil l panics, naming it.
+func LogError(l ErrorLogger) Errback {
+	if l == nil {
+		panic("reactor: LogError: nil ErrorLogger (pass the reactor)")
+	}
+	return func(f *Failure) (any, error) {
+		l.LogError(f, whyLogError)
+		return nil, f
+	}
+}
