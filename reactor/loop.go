@@ -89,7 +89,8 @@ func WithLogger(l *slog.Logger) Option { return func(r *Reactor) { r.logger = l 
 
 // WithDebugging ports defer.setDebugging(True) and DelayedCall.debug for this
 // reactor alone: Deferreds made on its goroutine record where they were made
-// and first fired (an *AlreadyCalledError names both), and DelayedCall.String
+// and first fired (an *AlreadyCalledError names both, and so does the
+// report of an unhandled error such a Deferred leaves), and DelayedCall.String
 // names the line that scheduled the call. It also checks the threading
 // contract: Callback or Errback of such a Deferred on a goroutine that does
 // not run its reactor panics, naming CallFromThread, where without -race
