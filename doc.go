@@ -5,10 +5,13 @@
 // that ported code calls r.ListenTCP, r.ConnectTCP and r.SpawnProcess as
 // it called reactor.listenTCP, reactor.connectTCP and reactor.spawnProcess.
 //
+// [React] runs a program's main function on a fresh reactor and gives its
+// exit code, as task.react does.
+//
 // There is no global reactor: each program or test makes its own (trial.Run
 // hands one to each test). Code that needs a reactor takes the narrowest of
 // the interfaces it satisfies — [reactor.Time], [reactor.Core],
-// [reactor.FromThreads], [reactor.FDSet], [reactor.ErrorLogger],
+// [reactor.FromThreads], [reactor.Threads], [reactor.FDSet], [reactor.ErrorLogger],
 // [protocol.ReactorTCP], [protocol.ReactorProcess] — so that an in-memory
 // fake can stand in for it in tests.
 //

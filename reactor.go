@@ -22,6 +22,7 @@ var (
 	_ reactor.Core            = (*Reactor)(nil)
 	_ reactor.Time            = (*Reactor)(nil)
 	_ reactor.FromThreads     = (*Reactor)(nil)
+	_ reactor.Threads         = (*Reactor)(nil)
 	_ reactor.FDSet           = (*Reactor)(nil)
 	_ reactor.ErrorLogger     = (*Reactor)(nil)
 	_ protocol.ReactorTCP     = (*Reactor)(nil)

@@ -25,6 +25,7 @@ var (
 	_ reactor.Time                  = (*MemoryReactorClock)(nil)
 	_ reactor.FDSet                 = (*MemoryReactorClock)(nil)
 	_ reactor.FromThreads           = (*MemoryReactorClock)(nil)
+	_ reactor.Threads               = (*MemoryReactorClock)(nil)
 	_ reactor.ErrorLogger           = (*MemoryReactorClock)(nil)
 	_ protocol.ReactorTCP           = (*MemoryReactorClock)(nil)
 	_ protocol.ReactorProcess       = (*MemoryReactorClock)(nil)

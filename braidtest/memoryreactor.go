@@ -12,9 +12,9 @@ import (
 // MemoryReactor ports twisted.internet.testing.MemoryReactor: a reactor
 // that does no I/O and runs no loop, but records what it is asked, so that a
 // test can look at what the code under test did and play the outcome by
-// hand. It implements reactor.Core, FDSet, FromThreads and ErrorLogger, and
-// protocol.ReactorTCP and ReactorProcess; for reactor.Time as well, use
-// MemoryReactorClock.
+// hand. It implements reactor.Core, FDSet, FromThreads, Threads and
+// ErrorLogger, and protocol.ReactorTCP and ReactorProcess; for
+// reactor.Time as well, use MemoryReactorClock.
 //
 //   - ListenTCP, ConnectTCP and SpawnProcess are recorded in TCPServers,
 //     TCPClients and Processes. No connection is ever made: a test plays
@@ -25,7 +25,8 @@ import (
 //     it returns at once. Stop fires the shutdown event. System events follow
 //     the real reactor's rules (R-11..R-13), synchronously.
 //   - Readers and writers are kept in sets and never polled.
-//   - CallFromThread queues; Iterate runs the queue.
+//   - CallFromThread queues; Iterate runs the queue. CallInThread runs its
+//     function at once, on the calling goroutine.
 //   - LogError appends to LoggedErrors.
 //
 // Panics in triggers and thread calls are logged, as the real reactor logs
@@ -76,6 +77,10 @@ type MemoryReactor struct {
 	mu          sync.Mutex // guards threadCalls
 	threadCalls []func()
 
+	// ThreadPoolSize is the size last given to SuggestThreadPoolSize
+	// (0 until then). Beyond Twisted.
+	ThreadPoolSize int
+
 	pids int // the last pid SpawnProcess gave
 }
 
@@ -83,6 +88,7 @@ var (
 	_ reactor.Core            = (*MemoryReactor)(nil)
 	_ reactor.FDSet           = (*MemoryReactor)(nil)
 	_ reactor.FromThreads     = (*MemoryReactor)(nil)
+	_ reactor.Threads         = (*MemoryReactor)(nil)
 	_ reactor.ErrorLogger     = (*MemoryReactor)(nil)
 	_ protocol.ReactorTCP     = (*MemoryReactor)(nil)
 	_ protocol.ReactorProcess = (*MemoryReactor)(nil)

@@ -67,7 +67,7 @@ func (p *LoggingProtocol) ProcessEnded(reason *reactor.Failure) {
 	}
 }
 
-// log hands one line to the monitor's LogLine, or to log/slog.
+// log hands one line to the monitor's LogLine, or to the reactor's logger.
 func (p *LoggingProtocol) log(stream string, line []byte) {
 	text := string(line)
 	if !utf8.Valid(line) {
@@ -77,7 +77,13 @@ func (p *LoggingProtocol) log(stream string, line []byte) {
 		p.m.LogLine(p.Name, stream, text)
 		return
 	}
-	slog.Info(text, "process", p.Name, "stream", stream)
+	logger := slog.Default()
+	if p.m != nil {
+		if l, ok := p.m.r.(interface{ Logger() *slog.Logger }); ok {
+			logger = l.Logger()
+		}
+	}
+	logger.Info(text, "process", p.Name, "stream", stream)
 }
 
 // lineBuffer holds the start of a line until its "\n" arrives.

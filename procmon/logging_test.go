@@ -3,12 +3,12 @@ package procmon_test
 // How output becomes lines, beyond the ported tests.
 
 import (
-	"context"
 	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/braid-go/braid/procmon"
+	"github.com/braid-go/braid/reactor"
 )
 
 // Lines split across reads are joined; several in one read are split.
@@ -79,30 +79,43 @@ func TestLoggingProtocol_SecondProcessEndedIsIgnored(t *testing.T) {
 	}
 }
 
-// recordHandler is a slog.Handler keeping the records it gets.
-type recordHandler struct{ records *[]slog.Record }
-
-func (h recordHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h recordHandler) Handle(_ context.Context, r slog.Record) error {
-	*h.records = append(*h.records, r)
-	return nil
-}
-func (h recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h recordHandler) WithGroup(string) slog.Handler      { return h }
-
 // Without LogLine, lines go to log/slog's default logger with the name and
-// stream as attributes.
+// stream as attributes, when the reactor has no logger of its own.
 func TestLogLine_DefaultsToSlog(t *testing.T) {
-	var records []slog.Record
+	capture := reactor.NewLogCapture()
 	old := slog.Default()
-	slog.SetDefault(slog.New(recordHandler{&records}))
+	slog.SetDefault(slog.New(capture))
 	t.Cleanup(func() { slog.SetDefault(old) })
 
 	r := newDummyProcessReactor()
+	wantLineLogged(t, r, capture)
+}
+
+// loggingReactor is a double with a logger of its own, as *braid.Reactor
+// has.
+type loggingReactor struct {
+	*dummyProcessReactor
+	logger *slog.Logger
+}
+
+func (r loggingReactor) Logger() *slog.Logger { return r.logger }
+
+// Without LogLine, lines go to the reactor's own logger when it has one.
+func TestLogLine_UsesTheReactorsLogger(t *testing.T) {
+	capture := reactor.NewLogCapture()
+	r := loggingReactor{newDummyProcessReactor(), slog.New(capture)}
+	wantLineLogged(t, r, capture)
+}
+
+// wantLineLogged starts a process on r and checks that a line it writes
+// to stderr reaches capture as an Info record.
+func wantLineLogged(t *testing.T, r procmon.Reactor, capture *reactor.LogCapture) {
+	t.Helper()
 	pm := procmon.New(r)
 	mustAdd(t, pm, "foo", []string{"foo"}, procmon.ProcessOptions{})
 	pm.StartService()
 	pm.Protocol("foo").ErrReceived([]byte("hello world!\n"))
+	records := capture.Records()
 	if len(records) != 1 {
 		t.Fatalf("%d records, want 1", len(records))
 	}

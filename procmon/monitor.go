@@ -53,9 +53,11 @@ type ProcessMonitor struct {
 	// the process's name and the stream ("stdout" or "stderr"): Twisted
 	// logs "[name] line" with log.info. A line that is not valid UTF-8
 	// comes quoted, as strconv.Quote writes it (Twisted gives the bytes'
-	// repr). nil logs through log/slog's default logger, at Info, with the
-	// line as the message and the name and stream as the attributes
-	// "process" and "stream". It runs on the reactor goroutine.
+	// repr). nil logs to the reactor's logger (its Logger method, as
+	// *braid.Reactor has; log/slog's default logger for a reactor without
+	// one), at Info, with the line as the message and the name and stream
+	// as the attributes "process" and "stream". It runs on the reactor
+	// goroutine.
 	LogLine func(name, stream, line string)
 
 	r       Reactor

@@ -1,7 +1,6 @@
 package reactor
 
 import (
-	"fmt"
 	"runtime"
 
 	"github.com/braid-go/braid/internal/tracking"
@@ -65,6 +64,10 @@ const (
 	// cancelUnfiredOnly makes Cancel do nothing once the Deferred has fired,
 	// even while it waits on another: DeferredList's cancel is so.
 	cancelUnfiredOnly
+	// notWaiting marks a Deferred whose result is a Deferred it no longer
+	// waits on: its chain ran since, after an unmatched Unpause (Twisted
+	// clears _chainedTo then, and repr stops saying "waiting on").
+	notWaiting
 )
 
 func (d *Deferred) hasFlag(f deferredFlags) bool { return d.flags&f != 0 }
@@ -145,8 +148,13 @@ func (d *Deferred) AddBoth(f Callback) *Deferred {
 
 // ChainDeferred ports chainDeferred: when d fires, other fires with the same
 // result, and d's own result becomes nil (D-12). Unlike Twisted, a long line
-// of chained Deferreds fires without recursing, however long it is.
+// of chained Deferreds fires without recursing, however long it is. Until
+// other's chain runs, other says it waits on d ([Deferred.WaitingOn]).
 func (d *Deferred) ChainDeferred(other *Deferred) *Deferred {
+	if other.aux == nil {
+		other.aux = &deferredAux{}
+	}
+	other.aux.chainedTo = d
 	return d.add(nil, nil, other, stepChain)
 }
 
@@ -297,18 +305,6 @@ func (d *Deferred) callCanceller() {
 	d.canceller(d)
 }
 
-// String ports repr(d) (D-20).
-func (d *Deferred) String() string {
-	switch {
-	case d.waitingOn() != nil:
-		return fmt.Sprintf("<Deferred at %p waiting on Deferred at %p>", d, d.waitingOn())
-	case d.called:
-		return fmt.Sprintf("<Deferred at %p current result: %v>", d, d.result)
-	default:
-		return fmt.Sprintf("<Deferred at %p>", d)
-	}
-}
-
 func (d *Deferred) alreadyCalledError() error {
 	if d.aux == nil || !d.aux.debug {
 		return &AlreadyCalledError{}
@@ -339,6 +335,10 @@ func (d *Deferred) checkGoroutine(method string) {
 // and the call sites [WithDebugging] asks for.
 type deferredAux struct {
 	unhandled *tracking.Entry // set while the chain rests on a Failure
+
+	// chainedTo is the Deferred whose ChainDeferred made this one its
+	// target, until this one's chain next runs (Twisted's _chainedTo).
+	chainedTo *Deferred
 
 	debug   bool            // made under a reactor WithDebugging
 	owner   *tracking.Scope // that reactor's

@@ -75,6 +75,8 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 		} else if cur.paused != 0 {
 			stack = r.endSegment(stack)
 			continue
+		} else {
+			cur.clearChainedTo() // its chain runs: it waits on nothing (D-20)
 		}
 		// cur is marked running (and is the one a panic is charged to) for
 		// its whole run of steps, not around each call: between two steps
@@ -103,6 +105,9 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 			case stepCont:
 				// cur was waited on: hand its result to the waiter.
 				waiter := s.target
+				if waiter.paused != 1 {
+					waiter.keepWaitingOn() // it stays paused: its "waiting on" stays too, as in Twisted
+				}
 				waiter.result = cur.result // it was cur: waiter waits no more
 				cur.result = nil
 				cur.forgetUnhandled()
@@ -157,6 +162,7 @@ func (r *chainRun) run(in []*Deferred, first step) (stack []*Deferred, panicked 
 			case !inner.called || inner.paused != 0 || inner.waitingOn() != nil:
 				// Wait for inner (D-09); cur.result holds it meanwhile.
 				cur.paused++
+				cur.waitsOnResult()
 				inner.pushStep(step{target: cur, kind: stepCont})
 				cur.releaseRunSteps() // a wait can be long
 				break steps
@@ -235,6 +241,9 @@ func (d *Deferred) fireChained(target *Deferred) *Deferred {
 	}
 	target.called = true
 	target.result = d.result
+	if target.aux != nil && target.aux.debug {
+		target.aux.invoker = callers(3) // fired as its Callback would be
+	}
 	d.forgetUnhandled()
 	if target.paused != 0 || target.running {
 		d.result = nil

@@ -16,7 +16,10 @@ type realRun struct {
 	trace []string
 }
 
-func runReal(p *program) []string {
+func runReal(p *program) []string { return runRealThen(p, nil) }
+
+// runRealThen is runReal, calling after (when not nil) at the end.
+func runRealThen(p *program, after func(m *realRun)) []string {
 	m := &realRun{}
 	for i := range m.ds {
 		m.ds[i] = NewDeferred(m.canceller(i, p.cancellers[i]))
@@ -26,6 +29,9 @@ func runReal(p *program) []string {
 	}
 	for i, d := range m.ds {
 		m.log("final d%d called=%v paused=%d result=%s", i, d.Called(), d.Paused(), m.name(d.Result()))
+	}
+	if after != nil {
+		after(m)
 	}
 	return m.trace
 }

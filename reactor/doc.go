@@ -1,11 +1,18 @@
 // Package reactor ports the core of Twisted: the reactor loop of
 // twisted.internet.base and epollreactor, [DelayedCall], task.Clock,
-// task.LoopingCall and task.deferLater, twisted.internet.defer's Deferred
-// and its helpers, twisted.python.failure.Failure, and the error classes of
+// task.LoopingCall (with withCount: [NewLoopingCallWithCount]),
+// task.Cooperator ([Cooperator], over iter.Seq) and task.deferLater, the
+// reactor's thread pool and twisted.internet.threads ([DeferToThread],
+// [BlockingCallFromThread]), twisted.internet.defer's Deferred and its
+// helpers (with its concurrency primitives [DeferredLock],
+// [DeferredSemaphore], [DeferredQueue] and [DeferredFilesystemLock], over
+// twisted.python.lockfile's [FilesystemLock], and logError as [LogError]),
+// twisted.python.failure.Failure, and the error classes of
 // twisted.internet.error for the loop and Deferreds, and the reactor
 // interfaces of
 // twisted.internet.interfaces that need nothing else ([Core], [Time],
-// [FromThreads], [FDSet], and [ErrorLogger] for log.err). Ported code sees
+// [FromThreads], [InThreads], [Threads], [FDSet], and [ErrorLogger] for
+// log.err). Ported code sees
 // Twisted's orders and fire-once rules (docs/SEMANTICS.md in the repository
 // lists them; the tests name their ids), but the reactor is a value rather
 // than a global, seconds are time.Duration, exceptions are error values
@@ -23,6 +30,9 @@
 // I/O handler, system event trigger and Deferred callback the reactor fires.
 // CallFromThread is the only method that may be called from other
 // goroutines; it queues a function for that goroutine and wakes the loop.
+// [BlockingCallFromThread], built on it, lets another goroutine wait for
+// the result; CallInThread and [DeferToThread] run work on the reactor's
+// own pool of goroutines.
 // Everything else - CallLater, the readiness methods, Stop, and every method
 // of Deferred, DelayedCall, Clock and [LoopingCall] - belongs to the reactor
 // goroutine, or to the single goroutine that sets things up before Run. A

@@ -122,13 +122,20 @@ func (e *AlreadyCalledError) Error() string {
 }
 
 // TimeoutError ports defer.TimeoutError, the failure of a Deferred whose
-// [Deferred.AddTimeout] expired. (A connect timeout is
+// [Deferred.AddTimeout] expired, or of a wait with a timeout of its own
+// ([DeferredFilesystemLock.DeferUntilLocked]). (A connect timeout is
 // protocol.TimeoutError, Twisted's error.TimeoutError.)
 type TimeoutError struct {
 	Timeout time.Duration
+	// What says what timed out ("acquiring lock /run/x.lock"); empty for
+	// AddTimeout.
+	What string
 }
 
 func (e *TimeoutError) Error() string {
+	if e.What != "" {
+		return fmt.Sprintf("timed out %s after %v", e.What, e.Timeout)
+	}
 	return fmt.Sprintf("deferred timed out after %v", e.Timeout)
 }
 

@@ -142,3 +142,24 @@ func ExampleLoopingCall() {
 	// tick at 5.0s
 	// stopped
 }
+
+// A LogCapture keeps what one reactor logs, for a test to read: here an
+// error logged with LogError and a plain message, in Twisted's text form.
+func ExampleLogCapture() {
+	capture := reactor.NewLogCapture()
+	r, err := reactor.New(capture.Option())
+	if err != nil {
+		panic(err)
+	}
+	defer r.Close()
+	r.LogError(reactor.NewFailure(errors.New("disk full")), "saving state")
+	r.Logger().Info("listening", "port", 8080)
+
+	for _, ev := range capture.ErrorEvents() {
+		fmt.Println(ev.Why+":", ev.Failure.ErrorMessage())
+	}
+	fmt.Println(capture.Texts()[1])
+	// Output:
+	// saving state: disk full
+	// listening port=8080
+}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync/atomic"
 )
 
 // Failure ports twisted.python.failure.Failure: an error together with the
@@ -17,6 +18,11 @@ import (
 type Failure struct {
 	value error
 	pcs   []uintptr
+	// heldBy describes, with debugging on, the Deferred in which the
+	// Failure last came to rest unhandled: where it was made and first
+	// fired (Twisted's DebugInfo). Atomic, as a collected Deferred's
+	// Failure is reported from the collector's goroutine.
+	heldBy atomic.Pointer[string]
 }
 
 // maxFailureFrames bounds the stack a Failure records.
@@ -131,7 +137,9 @@ func (f *Failure) Trap(targets ...error) error {
 func (f *Failure) CleanFailure() {}
 
 // Frames returns the recorded stack as "function\n\tfile:line" entries,
-// innermost first.
+// innermost first. A Failure that passed through InlineCallbacks bodies
+// also lists, after its own stack, each body that awaited it, at its await
+// (see inline_traceback.go); the coroutine plumbing is left out.
 func (f *Failure) Frames() []string {
 	if len(f.pcs) == 0 {
 		return nil
@@ -140,7 +148,7 @@ func (f *Failure) Frames() []string {
 	frames := runtime.CallersFrames(f.pcs)
 	for {
 		fr, more := frames.Next()
-		if fr.Function != "" && !strings.HasPrefix(fr.Function, "runtime.") {
+		if fr.Function != "" && !strings.HasPrefix(fr.Function, "runtime.") && !isInlineMachinery(fr.Function) {
 			out = append(out, fmt.Sprintf("%s\n\t%s:%d", fr.Function, fr.File, fr.Line))
 		}
 		if !more {
@@ -153,7 +161,10 @@ func (f *Failure) Frames() []string {
 // Traceback ports getTraceback: a readable multi-line report with the stack
 // where the Failure was made (outermost call first, as Python prints it) and
 // then the error's type and message. A wrapped Failure's own stack is shown
-// beneath, so a [FirstError] shows where its member failed.
+// beneath, so a [FirstError] shows where its member failed. With
+// [WithDebugging], a Failure that came to rest unhandled in a Deferred also
+// names where that Deferred was made and first fired (Twisted's DebugInfo),
+// so the report of the unhandled error shows both.
 func (f *Failure) Traceback() string {
 	var b strings.Builder
 	f.writeTraceback(&b, 0)
@@ -176,6 +187,9 @@ func (f *Failure) writeTraceback(b *strings.Builder, depth int) {
 	b.WriteString(": ")
 	b.WriteString(f.ErrorMessage())
 	b.WriteByte('\n')
+	if h := f.heldBy.Load(); h != nil {
+		b.WriteString(*h)
+	}
 	var inner *Failure
 	if depth < 4 && errors.As(f.value, &inner) && inner != f {
 		b.WriteString("-- caused by --\n")

@@ -113,7 +113,7 @@ func (st *inlineState) run(yield func(struct{}) bool) {
 	v, err := st.body(st.await)
 	switch {
 	case err != nil:
-		st.result = newFailure(err, 3)
+		st.result = bodyFailure(err, st.body)
 	case isDeferred(v):
 		st.result = newFailure(ErrInlineReturnedDeferred, 3)
 	default:
@@ -143,6 +143,10 @@ func (st *inlineState) await(d *Deferred) (any, error) {
 	if st.gotSync {
 		v := st.sent
 		st.sent, st.gotSync = nil, false
+		if f, ok := v.(*Failure); ok {
+			var pcs [4]uintptr
+			f.passedThrough(pcs[:runtime.Callers(2, pcs[:])])
+		}
 		return unpackResult(v)
 	}
 	if st.abandoned {
@@ -155,6 +159,9 @@ func (st *inlineState) await(d *Deferred) (any, error) {
 	}
 	v := st.sent
 	st.sent = nil
+	if f, ok := v.(*Failure); ok {
+		f.passedThrough(st.sitePCs[:st.siteN])
+	}
 	return unpackResult(v)
 }
 

@@ -52,6 +52,24 @@ type FromThreads interface {
 	CallFromThread(f func())
 }
 
+// InThreads ports IReactorInThreads: running work on goroutines of the
+// reactor's pool.
+type InThreads interface {
+	// CallInThread runs f on a pool goroutine; it returns an error once the
+	// pool has stopped.
+	CallInThread(f func()) error
+}
+
+// Threads ports IReactorThreads: handing work both ways between the
+// reactor goroutine and its pool, and sizing the pool. [DeferToThread]
+// needs one.
+type Threads interface {
+	FromThreads
+	InThreads
+	// SuggestThreadPoolSize sets how many pool goroutines may run at once.
+	SuggestThreadPoolSize(size int) error
+}
+
 // FDSet ports IReactorFDSet: watching file descriptors for readiness.
 type FDSet interface {
 	AddReader(rd ReadDescriptor) error
@@ -75,6 +93,7 @@ var (
 	_ Core        = (*Reactor)(nil)
 	_ Time        = (*Reactor)(nil)
 	_ FromThreads = (*Reactor)(nil)
+	_ Threads     = (*Reactor)(nil)
 	_ FDSet       = (*Reactor)(nil)
 	_ ErrorLogger = (*Reactor)(nil)
 	_ Time        = (*Clock)(nil)

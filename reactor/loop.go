@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
@@ -47,6 +48,7 @@ type Reactor struct {
 
 	events   SystemEvents
 	observer func(ErrorEvent)
+	logger   *slog.Logger // nil: slog.Default() at the time of logging
 
 	// scope holds what this reactor tracks of Deferreds: the unhandled
 	// errors and suspended InlineCallbacks bodies its goroutine left.
@@ -54,6 +56,10 @@ type Reactor struct {
 
 	installSignals bool
 	signalStop     func()
+
+	coop   *Cooperator // Cooperator(), made on first use
+	pool   *threadPool // CallInThread's, made on first use
+	halted haltSignal  // fired at shutdown: BlockingCallFromThread stops waiting
 }
 
 // Option configures New.
@@ -69,13 +75,22 @@ func WithSignalHandlers() Option { return func(r *Reactor) { r.installSignals = 
 // triggers and I/O handlers, errors transports and protocols log through
 // LogError, and the unhandled errors of this reactor's Deferreds (Why is
 // "Unhandled error in Deferred"). It runs on the reactor goroutine. Without
-// one, errors go to log/slog at error level. trial installs one that fails
-// the test.
+// one, errors go to the reactor's logger (see [WithLogger]), where a
+// [LogCapture] can collect them; trial does so, and fails the test with
+// those it finds.
 func WithErrorObserver(f func(ErrorEvent)) Option { return func(r *Reactor) { r.observer = f } }
+
+// WithLogger sets the logger the reactor writes to (Twisted's log
+// publisher, per reactor): the errors it logs when it has no error
+// observer (see [Reactor.LogError]) and what braid's helpers log through
+// [Reactor.Logger]. By default that is slog.Default(). [LogCapture] is a
+// handler that keeps the records, for tests.
+func WithLogger(l *slog.Logger) Option { return func(r *Reactor) { r.logger = l } }
 
 // WithDebugging ports defer.setDebugging(True) and DelayedCall.debug for this
 // reactor alone: Deferreds made on its goroutine record where they were made
-// and first fired (an *AlreadyCalledError names both), and DelayedCall.String
+// and first fired (an *AlreadyCalledError names both, and so does the
+// report of an unhandled error such a Deferred leaves), and DelayedCall.String
 // names the line that scheduled the call. It also checks the threading
 // contract: Callback or Errback of such a Deferred on a goroutine that does
 // not run its reactor panics, naming CallFromThread, where without -race
@@ -317,6 +332,7 @@ func (r *Reactor) Close() error {
 }
 
 func (r *Reactor) release() {
+	r.stopThreads()
 	r.reportUnhandled()
 	r.scope.Release()
 	r.threadMu.Lock()

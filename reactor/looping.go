@@ -34,15 +34,21 @@ var (
 // Like everything scheduled on a reactor, a LoopingCall belongs to the
 // reactor goroutine.
 type LoopingCall struct {
-	s Time
-	f func() (any, error)
+	s       Time
+	f       func() (any, error)
+	counted func(count int) (any, error) // NewLoopingCallWithCount's function
 
 	interval time.Duration
 	start    int64 // scheduler time of Start (or Reset), in nanoseconds
 	running  bool
-	pending  bool         // f's last Deferred has not fired yet
-	call     *DelayedCall // the next scheduled call, if any
-	done     *Deferred    // the Deferred Start returned
+	// What a counting loop needs: whether Start called f at once, and the
+	// time of the last call that f saw (kept across Stop and Start).
+	runAtStart bool
+	lastCall   int64
+	calledOnce bool
+	pending    bool         // f's last Deferred has not fired yet
+	call       *DelayedCall // the next scheduled call, if any
+	done       *Deferred    // the Deferred Start returned
 }
 
 // NewLoopingCall returns a [LoopingCall] that will call f on s once started.
@@ -72,6 +78,7 @@ func (lc *LoopingCall) Start(interval time.Duration, now bool) (*Deferred, error
 	lc.done = d
 	lc.interval = interval
 	lc.start = lc.now()
+	lc.runAtStart = now
 	if now {
 		lc.run()
 	} else {
@@ -123,7 +130,10 @@ func (lc *LoopingCall) Interval() time.Duration { return lc.interval }
 // String describes the loop as Twisted's repr does: interval and function.
 func (lc *LoopingCall) String() string {
 	fn := "<nil>"
-	if lc.f != nil {
+	switch {
+	case lc.counted != nil:
+		fn = funcName(lc.counted)
+	case lc.f != nil:
 		fn = funcName(lc.f)
 	}
 	return fmt.Sprintf("LoopingCall<%v>(%s)", lc.interval, fn)

@@ -15,7 +15,9 @@ import (
 // later, or stop, reset or advance the clock from inside, on braid and on
 // Twisted's task.LoopingCall (testdata/twisted_looping.py), and compares
 // the traces: when each call is made, how each loop ends, what Start, Stop
-// and Reset return (TR-12).
+// and Reset return (TR-12). Some loops are made with
+// NewLoopingCallWithCount (Twisted's withCount), and their traces show the
+// count each call is given, and which calls count 0 and are not made.
 func TestLoopingCallAgainstTwisted(t *testing.T) {
 	ownUnhandled(t) // the programs leave failures behind on purpose
 	twistedtest.Require(t, twistedModule)
@@ -50,8 +52,9 @@ type loopOp struct {
 }
 
 type loopProgram struct {
-	Loops [2][][2]int `json:"loops"` // per loop, the (action, k) its calls cycle through
-	Ops   []loopOp    `json:"ops"`
+	Loops   [2][][2]int `json:"loops"`   // per loop, the (action, k) its calls cycle through
+	Counted [2]bool     `json:"counted"` // the loop is made withCount
+	Ops     []loopOp    `json:"ops"`
 }
 
 func randomLoopProgram(rng *rand.Rand) loopProgram {
@@ -64,6 +67,7 @@ func randomLoopProgram(rng *rand.Rand) loopProgram {
 			}
 			p.Loops[i] = append(p.Loops[i], [2]int{a, rng.IntN(4)})
 		}
+		p.Counted[i] = rng.IntN(2) == 0
 	}
 	for range 1 + rng.IntN(14) {
 		o := loopOp{Kind: rng.IntN(4), Loop: rng.IntN(2), N: 1 + rng.IntN(3), Now: rng.IntN(2) == 0}
@@ -109,7 +113,12 @@ func loopOutcome(err error) string {
 func (p loopProgram) runOnBraid() []string {
 	r := &loopRun{clock: NewClock()}
 	for i := range r.loops {
-		r.loops[i] = NewLoopingCall(r.clock, r.body(i, p.Loops[i]))
+		body := r.body(i, p.Loops[i])
+		if !p.Counted[i] {
+			r.loops[i] = NewLoopingCall(r.clock, func() (any, error) { return body(-1) })
+			continue
+		}
+		r.loops[i] = NewLoopingCallWithCount(r.clock, body)
 	}
 	for _, o := range p.Ops {
 		r.do(o)
@@ -121,11 +130,16 @@ func (p loopProgram) runOnBraid() []string {
 	return r.trace
 }
 
-func (r *loopRun) body(i int, actions [][2]int) func() (any, error) {
-	return func() (any, error) {
+// body returns loop i's function; count is -1 for a loop without counts.
+func (r *loopRun) body(i int, actions [][2]int) func(count int) (any, error) {
+	return func(count int) (any, error) {
 		n := r.calls[i]
 		r.calls[i]++
-		r.log("lc%d call %d at %s", i, n, r.now())
+		if count < 0 {
+			r.log("lc%d call %d at %s", i, n, r.now())
+		} else {
+			r.log("lc%d call %d at %s count %d", i, n, r.now(), count)
+		}
 		a := actions[n%len(actions)]
 		k := time.Duration(a[1]) * time.Second
 		switch a[0] {

@@ -43,6 +43,11 @@ func (d *Deferred) trackUnhandled() {
 		}
 		d.forgetUnhandled()
 	}
+	if d.aux != nil && d.aux.debug {
+		// Debugging: the report names where d was made and first fired.
+		sites := "unhandled in a Deferred (debug):\n" + d.debugSites()
+		f.heldBy.Store(&sites)
+	}
 	e := &tracking.Entry{Failure: f, Scope: tracking.Current()}
 	e.Cleanup = runtime.AddCleanup(d, reportCollected, e)
 	if d.aux == nil {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check braid's CI runs: installs the third-party programs the tests
 # drive for real (when missing, as root, with apt-get), then gofmt, go vet,
-# staticcheck (when it can be installed) and the race-enabled test suite.
+# staticcheck (when it can be installed), the race-enabled test suite, the
+# suite's process packages again without pidfds, a cross-check for macOS,
+# FreeBSD and Windows, and vet + tests on Go's newer supported release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,3 +51,26 @@ fi
 
 echo "test.sh: go test -race"
 go test -race -count=1 -timeout 9m ./...
+
+# The process path for kernels without pidfds, forced on this one, under the
+# packages that spawn children.
+echo "test.sh: go test -race -tags braid_nopidfd"
+go test -race -count=1 -timeout 6m -tags braid_nopidfd ./internal/process ./procmon ./conchtest ./trial .
+
+echo "test.sh: cross-check (vet and test binaries for macOS, FreeBSD, Windows)"
+./scripts/crosscheck.sh
+
+# Go's other supported release: vet and test (without -race, to stay fast)
+# with the newer toolchain, which the go command fetches from the module
+# proxy. In CI a toolchain that cannot be fetched fails the run.
+newer=go1.27.3
+if GOTOOLCHAIN=$newer go version >/dev/null 2>&1; then
+  echo "test.sh: $newer: go vet, go test"
+  GOTOOLCHAIN=$newer go vet ./...
+  GOTOOLCHAIN=$newer go test -count=1 -timeout 9m ./...
+elif [ "${CI:-}" = true ]; then
+  echo "test.sh: cannot fetch the $newer toolchain" >&2
+  exit 1
+else
+  echo "test.sh: $newer toolchain unavailable (no module proxy?); skipped" >&2
+fi

@@ -3,28 +3,25 @@ package trial
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
 
 	"github.com/braid-go/braid/reactor"
 )
 
-// Logged errors (TR-07). During Run, everything the reactor logs (panics in
-// timed calls and protocol methods, errors transports log, Deferreds
-// collected with an unhandled error) and every unhandled error in the
-// test's Deferreds is kept; at the end of the test each one still kept
-// fails it. FlushLoggedErrors takes the expected ones out first.
+// Logged errors (TR-07). During Run, the reactor logs to a
+// reactor.LogCapture: everything it logs (panics in timed calls and protocol
+// methods, errors transports log, Deferreds collected with an unhandled
+// error) and every unhandled error in the test's Deferreds is kept; at the
+// end of the test each error still kept fails it. FlushLoggedErrors takes
+// the expected ones out first. Records without an error (what code logs
+// through the reactor's Logger) are shown with t.Log, as Twisted's trial
+// writes them to test.log.
 
 // whyUnhandled is the ErrorEvent.Why of an unhandled error in a Deferred,
 // as Twisted logs it.
 const whyUnhandled = "Unhandled error in Deferred"
-
-// observe is the reactor's error observer during the test.
-func (ru *testRun) observe(ev reactor.ErrorEvent) {
-	ru.mu.Lock()
-	ru.logged = append(ru.logged, ev)
-	ru.mu.Unlock()
-}
 
 // flushUnhandled takes the test's Deferreds' unhandled Failures that match.
 func (ru *testRun) flushUnhandled(match func(*reactor.Failure) bool) []*reactor.Failure {
@@ -52,33 +49,34 @@ func FlushLoggedErrors(t TB, kinds ...error) []*reactor.Failure {
 	}
 	match := func(f *reactor.Failure) bool { return matches(f, kinds) }
 	var out []*reactor.Failure
-	ru.mu.Lock()
-	kept := ru.logged[:0]
-	for _, ev := range ru.logged {
-		if match(ev.Failure) {
-			out = append(out, ev.Failure)
-		} else {
-			kept = append(kept, ev)
-		}
+	for _, rec := range ru.capture.Take(func(rec slog.Record) bool {
+		ev, ok := reactor.ErrorEventOf(rec)
+		return ok && match(ev.Failure)
+	}) {
+		ev, _ := reactor.ErrorEventOf(rec)
+		out = append(out, ev.Failure)
 	}
-	clear(ru.logged[len(kept):])
-	ru.logged = kept
-	ru.mu.Unlock()
 	return append(out, ru.flushUnhandled(match)...)
 }
 
 // reportLogged fails the test with every error still recorded, after
-// collecting the unhandled errors Deferreds still hold (D-15).
+// collecting the unhandled errors Deferreds still hold (D-15), and shows
+// the other records with t.Log.
 func (ru *testRun) reportLogged() {
-	for _, f := range ru.flushUnhandled(func(*reactor.Failure) bool { return true }) {
-		ru.observe(reactor.ErrorEvent{Failure: f, Why: whyUnhandled})
+	recs := ru.capture.Take(func(slog.Record) bool { return true })
+	var errs []reactor.ErrorEvent
+	for _, rec := range recs {
+		if ev, ok := reactor.ErrorEventOf(rec); ok {
+			errs = append(errs, ev)
+		} else {
+			ru.t.Logf("trial: logged: %s", reactor.RecordText(rec))
+		}
 	}
-	ru.mu.Lock()
-	evs := ru.logged
-	ru.logged = nil
-	ru.mu.Unlock()
-	for _, ev := range evs {
-		ru.t.Errorf("trial: logged error (%s), not flushed with trial.FlushLoggedErrors:\n%s", ev.Why, ev.Failure.Traceback())
+	for _, f := range ru.flushUnhandled(func(*reactor.Failure) bool { return true }) {
+		errs = append(errs, reactor.ErrorEvent{Failure: f, Why: whyUnhandled})
+	}
+	for _, ev := range errs {
+		ru.t.Errorf("trial: logged error (%s), not flushed with trial.FlushLoggedErrors:\n%s", ev.Why, ev.Text())
 	}
 }
 

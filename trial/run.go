@@ -91,8 +91,7 @@ type testRun struct {
 	scope *tracking.Scope // what r tracks of the test's Deferreds
 	cfg   config
 
-	mu       sync.Mutex // guards logged
-	logged   []reactor.ErrorEvent
+	capture  *reactor.LogCapture // the reactor's log during the test
 	cleanups []func() *reactor.Deferred
 }
 
@@ -137,7 +136,8 @@ func Run(t TB, f func(r *braid.Reactor) *reactor.Deferred, opts ...Option) {
 		return
 	}
 	defer unregister(ru)
-	ropts := []reactor.Option{reactor.WithErrorObserver(ru.observe)}
+	ru.capture = reactor.NewLogCapture()
+	ropts := []reactor.Option{ru.capture.Option()}
 	if cfg.debugging {
 		ropts = append(ropts, reactor.WithDebugging())
 	}

@@ -582,3 +582,33 @@ func TestRun_DebuggingOption_D20(t *testing.T) {
 		t.Errorf("second Callback = %v; want an *AlreadyCalledError naming where the Deferred was made", err)
 	}
 }
+
+// What a test logs through the reactor's logger, without an error, does
+// not fail it: trial shows it with Logf, as Twisted's trial writes it to
+// test.log. A Failure logged by hand through LogError does fail it.
+func TestRun_LoggedMessagesAreShownNotFailed(t *testing.T) {
+	ft := inner(t, func(ft *fakeT) {
+		trial.Run(ft, func(r *braid.Reactor) *reactor.Deferred {
+			r.Logger().Info("listening", "port", 8080)
+			r.Logger().Warn("slow start")
+			return nil
+		})
+	})
+	wantClean(t, ft)
+	ft.mu.Lock()
+	logs := strings.Join(ft.logs, "\n")
+	ft.mu.Unlock()
+	for _, want := range []string{"trial: logged: listening port=8080", "trial: logged: slow start"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+
+	ft = inner(t, func(ft *fakeT) {
+		trial.Run(ft, func(r *braid.Reactor) *reactor.Deferred {
+			r.LogError(reactor.NewFailure(errBoom), "by hand")
+			return nil
+		})
+	})
+	wantFailure(t, ft, 1, "logged error (by hand)", "by hand\nTraceback", "boom")
+}

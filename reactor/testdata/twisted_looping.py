@@ -4,7 +4,7 @@ stdin, one JSON list of trace lines per program on stdout, in the format
 the Go test writes for braid.
 
 A program has two loops, each with a list of behaviours its function
-cycles through, and a list of operations. Where Twisted asserts (start on
+cycles through and whether it is made withCount, and a list of operations. Where Twisted asserts (start on
 a running loop, stop or reset on a stopped one), the trace says so as
 braid's errors do; Start while the last call's Deferred is pending is
 refused, as braid documents.
@@ -24,8 +24,12 @@ class Run:
         self.loops = []
         self.pending = []
         self.calls = []
+        counted = prog.get("counted") or [False, False]
         for i, behaviours in enumerate(prog["loops"]):
-            lc = task.LoopingCall(self.body(i, behaviours))
+            if counted[i]:
+                lc = task.LoopingCall.withCount(self.body(i, behaviours))
+            else:
+                lc = task.LoopingCall(self.body(i, behaviours))
             lc.clock = self.clock
             self.loops.append(lc)
             self.pending.append(False)
@@ -38,10 +42,13 @@ class Run:
         return "%g" % self.clock.seconds()
 
     def body(self, i, behaviours):
-        def f():
+        def f(count=None):
             n = self.calls[i]
             self.calls[i] += 1
-            self.log("lc%d call %d at %s" % (i, n, self.now()))
+            if count is None:
+                self.log("lc%d call %d at %s" % (i, n, self.now()))
+            else:
+                self.log("lc%d call %d at %s count %d" % (i, n, self.now(), count))
             kind, k = behaviours[n % len(behaviours)]
             if kind == B_RAISE:
                 raise FuzzErr(0)

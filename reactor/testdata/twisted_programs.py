@@ -35,6 +35,7 @@ class Run:
     def __init__(self, prog):
         self.trace = []
         self.ds = []
+        self.waiting = prog.get("waiting", False)
         for i, kind in enumerate(prog["cancellers"]):
             self.ds.append(defer.Deferred(self.canceller(i, kind)))
 
@@ -150,6 +151,10 @@ class Run:
         for i, d in enumerate(self.ds):
             self.log("final d%d called=%s paused=%d result=%s" % (
                 i, "true" if d.called else "false", d.paused, self.name(getattr(d, "result", None))))
+        if self.waiting:
+            # What repr says d waits on (reactor/deferred_waiting_twisted_test.go).
+            for i, d in enumerate(self.ds):
+                self.log("d%d waits on %s" % (i, self.name(d._chainedTo)))
 
 
 if __name__ == "__main__":
