@@ -43,7 +43,7 @@ type SSHServerOptions struct {
 	Mode SSHDMode
 	// Credential runs sshd as another user (the harness then logs in as
 	// that user, and makes its files readable to it). nil: the current user.
-	Credential *syscall.Credential
+	Credential *protocol.Credential
 	// NoIPv6 listens on 127.0.0.1 only; by default ::1 too when it binds.
 	NoIPv6 bool
 }
@@ -421,7 +421,7 @@ type spawnAdjuster interface {
 	adjustSpawn(opts *protocol.SpawnOptions)
 }
 
-func loginName(c *syscall.Credential) (string, error) {
+func loginName(c *protocol.Credential) (string, error) {
 	uid := os.Geteuid()
 	if c != nil {
 		uid = int(c.Uid)

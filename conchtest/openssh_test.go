@@ -1,3 +1,5 @@
+//go:build unix
+
 package conchtest_test
 
 import (
@@ -197,7 +199,7 @@ func TestSSHServer_Modes(t *testing.T) {
 		{"Direct", conchtest.SSHServerOptions{Mode: conchtest.SSHDDirect}, directSkip(root)},
 		{"Namespace", conchtest.SSHServerOptions{Mode: conchtest.SSHDNamespace}, rootOnly(root)},
 		{"Unprivileged", conchtest.SSHServerOptions{Mode: conchtest.SSHDDirect,
-			Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}, rootOnly(root)},
+			Credential: &protocol.Credential{Uid: 65534, Gid: 65534}}, rootOnly(root)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

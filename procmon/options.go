@@ -2,7 +2,6 @@ package procmon
 
 import (
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/braid-go/braid/internal/backoff"
@@ -26,7 +25,7 @@ type ProcessOptions struct {
 	// Credential runs the child as another user and group (Twisted's uid
 	// and gid); nil keeps the parent's. Twisted lets either be omitted;
 	// here set both, using os.Getuid() or os.Getgid() for the one you keep.
-	Credential *syscall.Credential
+	Credential *protocol.Credential
 
 	// SignalGroup starts the child in a process group of its own and sends
 	// StopProcess's SIGTERM and SIGKILL to the whole group, so that what a

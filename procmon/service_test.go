@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/braid-go/braid/procmon"
+	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/trial"
 )
 
@@ -49,7 +50,7 @@ func TestAddProcess_Refusals(t *testing.T) {
 func TestAddProcess_OptionsReachSpawn(t *testing.T) {
 	f := setUp(t)
 	args := []string{"/usr/sbin/sshd", "-D"}
-	cred := &syscall.Credential{Uid: 7, Gid: 8}
+	cred := &protocol.Credential{Uid: 7, Gid: 8}
 	mustAdd(t, f.pm, "sshd", args, procmon.ProcessOptions{
 		Env: []string{"A=1"}, InheritEnv: true, Dir: "/srv", Credential: cred,
 		SignalGroup: true, KillOnShutdown: true,

@@ -75,7 +75,7 @@ func mustAdd(t *testing.T, pm *procmon.ProcessMonitor, name string, args []strin
 }
 
 func uidGID(uid, gid uint32) procmon.ProcessOptions {
-	return procmon.ProcessOptions{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+	return procmon.ProcessOptions{Credential: &protocol.Credential{Uid: uid, Gid: gid}}
 }
 
 func processDone() *reactor.Failure { return reactor.NewFailure(&protocol.ProcessDone{}) }
@@ -133,7 +133,7 @@ func TestProcmon_AddProcessDuplicateKeyError(t *testing.T) {
 func TestProcmon_AddProcessEnv(t *testing.T) {
 	f := setUp(t)
 	f.pm.StartService()
-	mustAdd(t, f.pm, "foo", []string{"foo"}, procmon.ProcessOptions{Env: []string{"KEY=value"}, Credential: &syscall.Credential{Uid: 1, Gid: 2}})
+	mustAdd(t, f.pm, "foo", []string{"foo"}, procmon.ProcessOptions{Env: []string{"KEY=value"}, Credential: &protocol.Credential{Uid: 1, Gid: 2}})
 	f.r.Advance(0)
 	if got := f.r.Processes[0].Opts.Env; !slices.Equal(got, []string{"KEY=value"}) {
 		t.Errorf("spawned with env %q", got)

@@ -91,7 +91,7 @@ func TestParseSignal_P14(t *testing.T) {
 		ok   bool
 	}{
 		{"HUP", syscall.SIGHUP, true},
-		{"STOP", syscall.SIGSTOP, true},
+		{"STOP", stopSignal, true},
 		{"INT", syscall.SIGINT, true},
 		{"KILL", syscall.SIGKILL, true},
 		{"TERM", syscall.SIGTERM, true},

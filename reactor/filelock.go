@@ -54,7 +54,7 @@ type lockOps struct {
 	kill     func(pid int, sig syscall.Signal) error
 }
 
-var realLockOps = &lockOps{symlink: os.Symlink, readlink: os.Readlink, remove: os.Remove, kill: syscall.Kill}
+var realLockOps = &lockOps{symlink: os.Symlink, readlink: os.Readlink, remove: os.Remove, kill: processSignal}
 
 func (l *FilesystemLock) sys() *lockOps {
 	if l.ops != nil {

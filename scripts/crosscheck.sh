@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(darwin/arm64 darwin/amd64 freebsd/amd64 windows/amd64)
+targets=(darwin/arm64 darwin/amd64 freebsd/amd64 netbsd/amd64 openbsd/amd64 windows/amd64)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for t in "${targets[@]}"; do

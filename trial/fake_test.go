@@ -2,14 +2,12 @@ package trial_test
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
 )
 
@@ -107,35 +105,6 @@ func wantFailure(t *testing.T, ft *fakeT, n int, wants ...string) {
 		if !strings.Contains(text, w) {
 			t.Errorf("inner test's report lacks %q:\n%s", w, text)
 		}
-	}
-}
-
-// openFDs counts this process's open descriptors.
-func openFDs(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
-}
-
-// pipeReader is a bare ReadDescriptor on one end of an os pipe, standing
-// for any descriptor a test might leave registered.
-type pipeReader struct {
-	fd, peer int // the read end, watched; the write end, kept open
-	closed   bool
-}
-
-func (p *pipeReader) Fileno() int    { return p.fd }
-func (p *pipeReader) DoRead() error  { return nil }
-func (p *pipeReader) String() string { return fmt.Sprintf("<test pipe fd=%d>", p.fd) }
-func (p *pipeReader) ConnectionLost(*reactor.Failure) {
-	if !p.closed {
-		p.closed = true
-		_ = closeFD(p.fd)
-		_ = closeFD(p.peer)
-		p.fd = -1
 	}
 }
 

@@ -1,3 +1,5 @@
+//go:build unix
+
 package trial_test
 
 // Runs no longer take turns: tests marked t.Parallel run their trial.Run at
@@ -15,13 +17,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/braid-go/braid"
+	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 	"github.com/braid-go/braid/trial"
@@ -235,7 +237,7 @@ func TestRun_ParallelRunsReportOnlyTheirOwnLeftovers_TR08(t *testing.T) {
 							r.CallLater(time.Duration(i)*time.Hour, leftBehind)
 							reactor.InlineCallbacks(awaitForever)
 							var p [2]int
-							if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+							if err := testkit.Pipe(p[:]); err != nil {
 								ft.Fatalf("pipe: %v", err)
 							}
 							pr := &pipeReader{fd: p[0], peer: p[1]}

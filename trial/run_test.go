@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,8 +20,6 @@ import (
 
 // trial tested through trial.TB: each test runs an inner test against a
 // recording fake and checks what trial reported and what it cleaned up.
-
-func closeFD(fd int) error { return syscall.Close(fd) }
 
 var errBoom = errors.New("boom")
 
@@ -409,46 +406,6 @@ func TestRun_SuspendedInlineCallbacksReportedAndAbandoned(t *testing.T) {
 	wantFailure(t, ft, 1, "InlineCallbacks (abandoned)", "TestRun_SuspendedInlineCallbacksReportedAndAbandoned", "run_test.go")
 	if !unwound {
 		t.Error("the suspended body was not unwound")
-	}
-}
-
-// Nothing leaks across runs: every reactor's epoll set and eventfd, and every
-// descriptor a test left, are closed.
-func TestRun_NoDescriptorLeak(t *testing.T) {
-	before := openFDs(t)
-	for range 20 {
-		inner(t, func(ft *fakeT) {
-			trial.RunSync(ft, func(r *braid.Reactor) {
-				var p [2]int
-				if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
-					ft.Fatalf("pipe: %v", err)
-				}
-				_ = r.AddReader(&pipeReader{fd: p[0], peer: p[1]})
-			})
-		})
-	}
-	if after := openFDs(t); after > before {
-		t.Errorf("open descriptors: %d before, %d after 20 dirty runs", before, after)
-	}
-}
-
-// A left pipe (any descriptor) is named with its String, removed, and told
-// ConnectionLost, which closes it.
-func TestRun_DirtyPipeReportedAndClosed_TR08(t *testing.T) {
-	var pr *pipeReader
-	ft := inner(t, func(ft *fakeT) {
-		trial.RunSync(ft, func(r *braid.Reactor) {
-			var p [2]int
-			if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
-				ft.Fatalf("pipe: %v", err)
-			}
-			pr = &pipeReader{fd: p[0], peer: p[1]}
-			_ = r.AddReader(pr)
-		})
-	})
-	wantFailure(t, ft, 1, "Selectables (removed, ConnectionLost):", "<test pipe fd=")
-	if !pr.closed {
-		t.Error("the left pipe was not told ConnectionLost")
 	}
 }
 
