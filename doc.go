@@ -15,7 +15,10 @@
 // [protocol.ReactorTCP], [protocol.ReactorProcess] — so that an in-memory
 // fake can stand in for it in tests.
 //
-// braid runs on Linux 5.4 or later (epoll, pidfds) with Go 1.26.
+// braid runs with Go 1.26 or 1.27 on Linux (epoll; pidfds when the kernel
+// has them, found at run time), macOS and the BSDs (kqueue). On Windows the
+// reactor runs timers and CallFromThread only: TCP and processes fail with
+// an error wrapping errors.ErrUnsupported.
 // docs/DESIGN.md in the repository explains the design; docs/SEMANTICS.md
 // lists the Twisted behaviours braid keeps, by the rule ids its tests cite.
 package braid
