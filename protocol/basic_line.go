@@ -59,9 +59,12 @@ type LineReceiver struct {
 	busy     bool // inside DataReceived's loop
 }
 
+// defaultDelimiter is DefaultLineDelimiter as bytes; never written to.
+var defaultDelimiter = []byte(DefaultLineDelimiter)
+
 func (r *LineReceiver) delimiter() []byte {
 	if len(r.Delimiter) == 0 {
-		return []byte(DefaultLineDelimiter)
+		return defaultDelimiter
 	}
 	return r.Delimiter
 }
@@ -77,8 +80,8 @@ func (r *LineReceiver) maxLength() int {
 // paused or already inside a handler, delivers every complete line (or, in
 // raw mode, everything buffered) to the type embedding the receiver.
 func (r *LineReceiver) DataReceived(data []byte) {
-	r.buf, r.borrowed = appendBuffer(r.buf, r.borrowed, data)
 	if r.busy {
+		r.buf, r.borrowed = appendBuffer(r.buf, r.borrowed, data)
 		return
 	}
 	outer := r.Outer()
@@ -87,9 +90,18 @@ func (r *LineReceiver) DataReceived(data []byte) {
 	}
 	r.busy = true
 	defer r.settle()
+	first, ok := r.joinPartialLine(data)
+	if !ok {
+		r.buf, r.borrowed = appendBuffer(r.buf, r.borrowed, data)
+	}
 	lines, _ := outer.(LineHandler)
-	for len(r.buf) > 0 && !r.paused {
-		if r.raw {
+	closing, _ := r.Transport.(DisconnectingTransport)
+	for (ok || len(r.buf) > 0) && !r.paused {
+		var line []byte
+		switch {
+		case ok:
+			line, ok = first, false
+		case r.raw:
 			data := r.buf
 			r.buf, r.borrowed = nil, false
 			rd, ok := outer.(RawDataHandler)
@@ -98,31 +110,89 @@ func (r *LineReceiver) DataReceived(data []byte) {
 			}
 			rd.RawDataReceived(data)
 			continue
-		}
-		delim := r.delimiter()
-		i := bytes.Index(r.buf, delim)
-		if i < 0 {
-			if len(r.buf) >= r.maxLength()+len(delim) {
-				r.exceeded(outer)
+		default:
+			delim := r.delimiter()
+			i := indexDelimiter(r.buf, delim)
+			if i < 0 {
+				if len(r.buf) >= r.maxLength()+len(delim) {
+					r.exceeded(outer)
+				}
+				return
 			}
-			return
+			if i > r.maxLength() {
+				// Twisted hands over the line, its delimiter and the
+				// rest: the whole buffer.
+				r.exceeded(outer)
+				return
+			}
+			line = r.buf[:i:i]
+			r.buf = r.buf[i+len(delim):]
 		}
-		if i > r.maxLength() {
-			// Twisted hands over the line, its delimiter and the rest:
-			// the whole buffer.
-			r.exceeded(outer)
-			return
-		}
-		line := r.buf[:i:i]
-		r.buf = r.buf[i+len(delim):]
 		if lines == nil {
 			missingHandlerPanic("LineReceiver", "LineReceived", outer)
 		}
 		lines.LineReceived(line)
-		if r.Transport != nil && transportDisconnecting(r.Transport) {
+		if closing != nil && closing.IsDisconnecting() {
 			return
 		}
 	}
+}
+
+// indexDelimiter is bytes.Index for the short delimiters of line
+// protocols, where the first match of the first byte is nearly always the
+// delimiter: it tries that before the general search.
+func indexDelimiter(b, delim []byte) int {
+	i := bytes.IndexByte(b, delim[0])
+	if i < 0 {
+		return -1
+	}
+	if bytes.HasPrefix(b[i:], delim) {
+		return i
+	}
+	if j := bytes.Index(b[i+1:], delim); j >= 0 {
+		return i + 1 + j
+	}
+	return -1
+}
+
+// joinPartialLine is the common case of a line that began in an earlier
+// read and ends in data: rather than copy all of data behind the partial
+// line, as appending would, it copies out just that line and leaves the
+// rest of data as the buffer. ok is false, and nothing changed, unless the
+// receiver would split that very line first: in line mode, not paused,
+// with a buffer that holds no delimiter and a line within MaxLength.
+func (r *LineReceiver) joinPartialLine(data []byte) (line []byte, ok bool) {
+	if r.raw || r.paused || len(r.buf) == 0 || len(data) == 0 {
+		return nil, false
+	}
+	delim := r.delimiter()
+	if bytes.Contains(r.buf, delim) {
+		return nil, false
+	}
+	// The earliest delimiter either straddles the two, starting in the
+	// buffer's tail (the longest such overlap starts first), or lies in
+	// data.
+	n, end := -1, 0
+	for k := min(len(delim)-1, len(r.buf)); k >= 1; k-- {
+		if bytes.HasSuffix(r.buf, delim[:k]) && bytes.HasPrefix(data, delim[k:]) {
+			n, end = len(r.buf)-k, len(delim)-k
+			break
+		}
+	}
+	if n < 0 {
+		i := bytes.Index(data, delim)
+		if i < 0 {
+			return nil, false
+		}
+		n, end = len(r.buf)+i, i+len(delim)
+	}
+	if n > r.maxLength() {
+		return nil, false
+	}
+	line = make([]byte, n)
+	copy(line[copy(line, r.buf):], data)
+	r.buf, r.borrowed = appendBuffer(nil, false, data[end:])
+	return line, true
 }
 
 // exceeded empties the buffer into LineLengthExceeded.

@@ -8,11 +8,13 @@ package protocol_test
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/braid-go/braid/braidtest"
 	"github.com/braid-go/braid/protocol"
@@ -504,4 +506,42 @@ func fmtAny(v any) string {
 		return s
 	}
 	return "non-string panic"
+}
+
+// Lines come out the same however the input is cut, for delimiters whose
+// prefixes recur in the data (so that a delimiter straddles chunk
+// boundaries at every offset): a seeded random check against bytes.Split.
+func TestLineReceiver_AnyChunkingGivesTheSameLines(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 1))
+	for _, delim := range []string{"\n", "\r\n", "aab", "abab", "aaaa"} {
+		for range 200 {
+			var input []byte
+			for range rng.IntN(30) {
+				input = append(input, "abx"[rng.IntN(3)])
+				if rng.IntN(6) == 0 {
+					input = append(input, delim...)
+				}
+			}
+			want := bytes.Split(input, []byte(delim))
+			want = want[:len(want)-1] // the unfinished last piece is no line
+			p := &plainLineReceiver{}
+			p.Delimiter = []byte(delim)
+			protocol.Bind(p)
+			p.MakeConnection(&braidtest.StringTransport{})
+			var cuts []int
+			for i := 0; i < len(input); {
+				n := 1 + rng.IntN(5)
+				p.DataReceived(input[i:min(i+n, len(input))])
+				cuts = append(cuts, i)
+				i += n
+			}
+			got := make([][]byte, len(p.lines))
+			for i, l := range p.lines {
+				got[i] = []byte(l)
+			}
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("delimiter %q, input %q cut at %v (-want +got):\n%s", delim, input, cuts, diff)
+			}
+		}
+	}
 }

@@ -30,7 +30,7 @@ type LineOnlyReceiver struct {
 
 func (r *LineOnlyReceiver) delimiter() []byte {
 	if len(r.Delimiter) == 0 {
-		return []byte(DefaultLineDelimiter)
+		return defaultDelimiter
 	}
 	return r.Delimiter
 }
