@@ -51,13 +51,14 @@ func (s *FileSender) BeginFileTransfer(file io.Reader, consumer Consumer, transf
 	if file == nil || consumer == nil {
 		panic("protocol: FileSender.BeginFileTransfer needs a file and a consumer; got a nil one")
 	}
+	prev := *s
 	s.file, s.consumer, s.transform = file, consumer, transform
 	d := reactor.NewDeferred(nil)
 	s.deferred = d
 	// Registering may resume us at once (a real transport does), so the
-	// Deferred must be in place first.
+	// transfer must be in place first.
 	if err := consumer.RegisterProducer(s, false); err != nil {
-		s.file, s.deferred = nil, nil
+		*s = prev // a transfer already under way carries on
 		_ = d.Errback(err)
 	}
 	return d

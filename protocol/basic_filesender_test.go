@@ -128,6 +128,21 @@ func TestFileSender_Failures(t *testing.T) {
 			t.Errorf("fired with %v (producer %v), want the read error and unregistered", v, consumer.Producer)
 		}
 	})
+	t.Run("a second transfer on the same consumer", func(t *testing.T) {
+		consumer := &braidtest.StringTransport{}
+		s := &protocol.FileSender{}
+		first := s.BeginFileTransfer(strings.NewReader("one"), consumer, nil)
+		second := s.BeginFileTransfer(strings.NewReader("two"), consumer, nil)
+		v := result(t, second)
+		if f, ok := v.(*reactor.Failure); !ok || !errors.Is(f, protocol.ErrProducerRegistered) {
+			t.Errorf("second transfer fired with %v, want ErrProducerRegistered", v)
+		}
+		s.ResumeProducing()
+		s.ResumeProducing()
+		if got, ok := result(t, first).([]byte); !ok || string(got) != "e" || string(consumer.Value()) != "one" {
+			t.Errorf("first transfer: fired with %q, consumer has %q; want it finished undisturbed", got, consumer.Value())
+		}
+	})
 	t.Run("registration refused", func(t *testing.T) {
 		consumer := &braidtest.StringTransport{}
 		_ = consumer.RegisterProducer(&protocol.FileSender{}, false)

@@ -26,7 +26,10 @@ type intNReceiver struct {
 	borrowed bool
 }
 
-func (s *intNReceiver) dataReceived(b *BaseProtocol, name string, prefix int, maxLength int, data []byte) {
+// dataReceived ports IntNStringReceiver.dataReceived for a prefix of
+// prefix bytes; limit is the receiver's own LengthLimitExceeded, used when
+// the embedding type has none of that signature.
+func (s *intNReceiver) dataReceived(b *BaseProtocol, name string, prefix int, maxLength int, limit func(int), data []byte) {
 	outer := b.Outer()
 	if outer == nil {
 		unboundPanic(name, "DataReceived")
@@ -46,7 +49,10 @@ func (s *intNReceiver) dataReceived(b *BaseProtocol, name string, prefix int, ma
 			// delivered strings again on the next call; braid keeps what
 			// is left from the offending prefix on, which is what
 			// Twisted's recvd shows.
-			outer.(interface{ LengthLimitExceeded(length int) }).LengthLimitExceeded(int(length))
+			if h, ok := outer.(interface{ LengthLimitExceeded(length int) }); ok {
+				limit = h.LengthLimitExceeded
+			}
+			limit(int(length))
 			return
 		}
 		end := prefix + int(length)

@@ -24,7 +24,7 @@ type Int8StringReceiver struct {
 // DataReceived ports dataReceived: it delivers every complete string
 // buffered, unless paused.
 func (r *Int8StringReceiver) DataReceived(data []byte) {
-	r.dataReceived(&r.BaseProtocol, "Int8StringReceiver", 1, r.MaxLength, data)
+	r.dataReceived(&r.BaseProtocol, "Int8StringReceiver", 1, r.MaxLength, r.LengthLimitExceeded, data)
 }
 
 // SendString ports sendString: it writes s with its length prefix. A
@@ -82,7 +82,7 @@ type Int16StringReceiver struct {
 // DataReceived ports dataReceived: it delivers every complete string
 // buffered, unless paused.
 func (r *Int16StringReceiver) DataReceived(data []byte) {
-	r.dataReceived(&r.BaseProtocol, "Int16StringReceiver", 2, r.MaxLength, data)
+	r.dataReceived(&r.BaseProtocol, "Int16StringReceiver", 2, r.MaxLength, r.LengthLimitExceeded, data)
 }
 
 // SendString ports sendString: it writes s with its length prefix. A
@@ -140,7 +140,7 @@ type Int32StringReceiver struct {
 // DataReceived ports dataReceived: it delivers every complete string
 // buffered, unless paused.
 func (r *Int32StringReceiver) DataReceived(data []byte) {
-	r.dataReceived(&r.BaseProtocol, "Int32StringReceiver", 4, r.MaxLength, data)
+	r.dataReceived(&r.BaseProtocol, "Int32StringReceiver", 4, r.MaxLength, r.LengthLimitExceeded, data)
 }
 
 // SendString ports sendString: it writes s with its length prefix. A

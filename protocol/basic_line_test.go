@@ -459,18 +459,24 @@ type keeper struct {
 
 func (p *keeper) LineReceived(line []byte) { p.keep(line) }
 
-// LineReceiverTests.test_lineReceivedNotImplemented and
-// test_rawDataReceivedNotImplemented: a type without the handler panics,
+// LineReceiverTests.test_lineReceivedNotImplemented,
+// test_rawDataReceivedNotImplemented, LineOnlyReceiverTests' and
+// NetstringReceiverTests' and IntNTestCaseMixin's
+// test_stringReceivedNotImplemented: a type without the handler panics,
 // naming the method it lacks, when there is something to deliver.
-func TestLineReceiver_MissingHandlerPanics(t *testing.T) {
+func TestBasicReceivers_MissingHandlerPanics(t *testing.T) {
 	cases := []struct {
-		name, method string
-		proto        protocol.Protocol
-		raw          bool
+		name, method, data string
+		proto              protocol.Protocol
+		raw                bool
 	}{
-		{"LineReceiver", "LineReceived", &struct{ protocol.LineReceiver }{}, false},
-		{"LineReceiver raw", "RawDataReceived", &plainLineReceiver{}, true},
-		{"LineOnlyReceiver", "LineReceived", &struct{ protocol.LineOnlyReceiver }{}, false},
+		{"LineReceiver", "LineReceived", "line\r\n", &struct{ protocol.LineReceiver }{}, false},
+		{"LineReceiver raw", "RawDataReceived", "raw", &plainLineReceiver{}, true},
+		{"LineOnlyReceiver", "LineReceived", "line\r\n", &struct{ protocol.LineOnlyReceiver }{}, false},
+		{"NetstringReceiver", "StringReceived", "1:a,", &struct{ protocol.NetstringReceiver }{}, false},
+		{"Int8StringReceiver", "StringReceived", "\x01a", &struct{ protocol.Int8StringReceiver }{}, false},
+		{"Int16StringReceiver", "StringReceived", "\x00\x01a", &struct{ protocol.Int16StringReceiver }{}, false},
+		{"Int32StringReceiver", "StringReceived", "\x00\x00\x00\x01a", &struct{ protocol.Int32StringReceiver }{}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -479,11 +485,22 @@ func TestLineReceiver_MissingHandlerPanics(t *testing.T) {
 			if c.raw {
 				c.proto.(interface{ SetRawMode() }).SetRawMode()
 			}
-			msg := panicText(func() { c.proto.DataReceived([]byte("line\r\n")) })
+			msg := panicText(func() { c.proto.DataReceived([]byte(c.data)) })
 			if !strings.Contains(msg, c.method) {
 				t.Errorf("panic %q does not name %s", msg, c.method)
 			}
 		})
+	}
+}
+
+// Driving a receiver that was never bound panics, naming protocol.Bind.
+func TestBasicReceivers_UnboundPanics(t *testing.T) {
+	for _, p := range []protocol.Protocol{
+		&plainLineReceiver{}, &lineOnlyTester{}, &testNetstring{}, &testInt8{}, &testInt16{}, &testInt32{},
+	} {
+		if msg := panicText(func() { p.DataReceived([]byte("x")) }); !strings.Contains(msg, "protocol.Bind") {
+			t.Errorf("%T: panic %q does not name protocol.Bind", p, msg)
+		}
 	}
 }
 

@@ -80,7 +80,9 @@ func (r *NetstringReceiver) DataReceived(data []byte) {
 		}
 		if err != nil {
 			r.BrokenPeer = err
-			r.Transport.LoseConnection()
+			if r.Transport != nil {
+				r.Transport.LoseConnection()
+			}
 			break
 		}
 	}
