@@ -9,7 +9,10 @@ package protocol
 // embedding it ([StringHandler]).
 //
 // A length over MaxLength goes to LengthLimitExceeded (by default: lose
-// the connection) and nothing more is parsed from that chunk. Pausing stops
+// the connection) and nothing more is parsed from that chunk; what stays
+// buffered starts at that prefix. (Twisted's keeps the whole chunk and so
+// delivers its earlier strings again on the next DataReceived; braid does
+// not.) Pausing stops
 // delivery until ResumeProducing, as for [LineReceiver]. The zero value
 // accepts strings up to DefaultMaxStringLength bytes.
 type Int8StringReceiver struct {
@@ -67,7 +70,10 @@ func (r *Int8StringReceiver) StopProducing() { r.stop(r.Transport) }
 // embedding it ([StringHandler]).
 //
 // A length over MaxLength goes to LengthLimitExceeded (by default: lose
-// the connection) and nothing more is parsed from that chunk. Pausing stops
+// the connection) and nothing more is parsed from that chunk; what stays
+// buffered starts at that prefix. (Twisted's keeps the whole chunk and so
+// delivers its earlier strings again on the next DataReceived; braid does
+// not.) Pausing stops
 // delivery until ResumeProducing, as for [LineReceiver]. The zero value
 // accepts strings up to DefaultMaxStringLength bytes.
 type Int16StringReceiver struct {
@@ -125,7 +131,10 @@ func (r *Int16StringReceiver) StopProducing() { r.stop(r.Transport) }
 // embedding it ([StringHandler]).
 //
 // A length over MaxLength goes to LengthLimitExceeded (by default: lose
-// the connection) and nothing more is parsed from that chunk. Pausing stops
+// the connection) and nothing more is parsed from that chunk; what stays
+// buffered starts at that prefix. (Twisted's keeps the whole chunk and so
+// delivers its earlier strings again on the next DataReceived; braid does
+// not.) Pausing stops
 // delivery until ResumeProducing, as for [LineReceiver]. The zero value
 // accepts strings up to DefaultMaxStringLength bytes.
 type Int32StringReceiver struct {
