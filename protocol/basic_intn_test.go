@@ -10,10 +10,12 @@ package protocol_test
 //     for each of Int32Tests, Int16Tests, Int8Tests: 12 tests): the recvd
 //     attribute is a compatibility hack Twisted keeps for code that
 //     rewrote the parse buffer by hand; braid has no such code to support.
-//   - FileSenderTests.test_interface and the stringReceivedNotImplemented
-//     tests' check of the base's method: the first is zope's verifyObject,
-//     done at compile time in Go (var _ protocol.Producer = ...); the
-//     latter are covered by the missing-handler panics.
+//
+// Ported in another form: FileSenderTests.test_interface (zope's
+// verifyObject) is a compile-time assertion in basic_filesender_test.go;
+// the *NotImplemented tests (a base method raising NotImplementedError)
+// are TestBasicReceivers_MissingHandlerPanics, since braid's bases have no
+// such method and panic, naming it, when the embedding type lacks it.
 
 import (
 	"encoding/binary"
