@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/braid-go/braid/braidtest"
+	"github.com/braid-go/braid/braidtest/iosim"
 	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
@@ -111,5 +113,21 @@ func TestFileSender_OverTCP(t *testing.T) {
 		}
 	default:
 		t.Error("the FileSender's Deferred never fired")
+	}
+}
+
+// The same server in memory, through iosim, with braidtest's
+// LineSendingProtocol as the client: iosim's transport reports
+// IsDisconnecting, so the line after "quit" is not answered there either.
+func TestLineReceiver_EchoOverIOSim(t *testing.T) {
+	server := protocol.FactoryFor(func() protocol.Protocol { return &lineEcho{} })
+	client := protocol.FactoryFor(func() protocol.Protocol {
+		return braidtest.NewLineSendingProtocol([][]byte{[]byte("a"), []byte("quit"), []byte("b")}, true)
+	})
+	c, _, pump := iosim.ConnectedServerAndClient(server, client, iosim.Options{})
+	pump.Flush()
+	p := c.(*braidtest.LineSendingProtocol)
+	if diff := cmp.Diff([][]byte{[]byte("echo: a")}, p.Response); diff != "" || !p.LostConn {
+		t.Errorf("LostConn %v; Response (-want +got):\n%s", p.LostConn, diff)
 	}
 }
