@@ -19,9 +19,13 @@ import (
 // lineEcho is a LineReceiver server: it answers each line with "echo: "
 // and the line, and closes on "quit" — the lines after it in the same read
 // are not answered.
-type lineEcho struct{ protocol.LineReceiver }
+type lineEcho struct {
+	protocol.LineReceiver
+	seen []string
+}
 
 func (e *lineEcho) LineReceived(line []byte) {
+	e.seen = append(e.seen, string(line))
 	if string(line) == "quit" {
 		e.Transport.LoseConnection()
 		return
@@ -118,14 +122,18 @@ func TestFileSender_OverTCP(t *testing.T) {
 
 // The same server in memory, through iosim, with braidtest's
 // LineSendingProtocol as the client: iosim's transport reports
-// IsDisconnecting, so the line after "quit" is not answered there either.
+// IsDisconnecting, so the server does not even see the line after "quit",
+// which arrived in the same read.
 func TestLineReceiver_EchoOverIOSim(t *testing.T) {
 	server := protocol.FactoryFor(func() protocol.Protocol { return &lineEcho{} })
 	client := protocol.FactoryFor(func() protocol.Protocol {
 		return braidtest.NewLineSendingProtocol([][]byte{[]byte("a"), []byte("quit"), []byte("b")}, true)
 	})
-	c, _, pump := iosim.ConnectedServerAndClient(server, client, iosim.Options{})
+	c, s, pump := iosim.ConnectedServerAndClient(server, client, iosim.Options{})
 	pump.Flush()
+	if diff := cmp.Diff([]string{"a", "quit"}, s.(*lineEcho).seen); diff != "" {
+		t.Errorf("the server saw (-want +got):\n%s", diff)
+	}
 	p := c.(*braidtest.LineSendingProtocol)
 	if diff := cmp.Diff([][]byte{[]byte("echo: a")}, p.Response); diff != "" || !p.LostConn {
 		t.Errorf("LostConn %v; Response (-want +got):\n%s", p.LostConn, diff)
