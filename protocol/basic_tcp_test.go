@@ -139,3 +139,56 @@ func TestLineReceiver_EchoOverIOSim(t *testing.T) {
 		t.Errorf("LostConn %v; Response (-want +got):\n%s", p.LostConn, diff)
 	}
 }
+
+// pausingEcho pauses itself, and so its TCP transport, on "pause" and
+// resumes on the reactor's next pass; it echoes every line.
+type pausingEcho struct {
+	protocol.LineReceiver
+	r      reactor.Time
+	pauses int
+}
+
+func (e *pausingEcho) LineReceived(line []byte) {
+	e.SendLine(line)
+	switch string(line) {
+	case "pause":
+		e.pauses++
+		e.PauseProducing()
+		e.r.CallLater(0, e.ResumeProducing)
+	case "quit":
+		e.Transport.LoseConnection()
+	}
+}
+
+// A LineReceiver pausing itself over braid's TCP: the transport is paused
+// with it, the lines held back are delivered on resume, in order, none lost.
+func TestLineReceiver_PauseOverTCP(t *testing.T) {
+	r := newReactor(t)
+	var server *pausingEcho
+	port := listen(t, r, protocol.FactoryFor(func() protocol.Protocol { server = &pausingEcho{r: r}; return server }))
+	var script bytes.Buffer
+	var want []string
+	for i := range 300 {
+		line := fmt.Sprint(i)
+		if i%7 == 3 {
+			line = "pause"
+		}
+		script.WriteString(line + "\r\n")
+		want = append(want, line)
+	}
+	script.WriteString("quit\r\n")
+	want = append(want, "quit")
+	client := &lineCollector{script: script.Bytes()}
+	testkit.RunUntil(t, r, 30*time.Second, func(stop func()) {
+		client.done = func() { port.StopListening(); stop() }
+		d := protocol.NewClientCreator(r, func() protocol.Protocol { return client }).
+			ConnectTCP("127.0.0.1", portOf(port), protocol.ConnectTCPOptions{})
+		d.AddErrback(func(f *reactor.Failure) (any, error) { t.Error(f); stop(); return nil, nil })
+	})
+	if diff := cmp.Diff(want, client.lines); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+	if server.pauses != 43 {
+		t.Errorf("server paused %d times, want 43", server.pauses)
+	}
+}
