@@ -7,13 +7,12 @@
 // Unlike Twisted's, every double is checked against those interfaces at
 // compile time, records what it is asked in exported fields whose zero values
 // are ready to use, and MemoryReactor also fakes spawnProcess (with
-// FakeProcessTransport, which the test drives as the child). Where a double
+// FakeProcessTransport, which the test drives as the child).
+// LineSendingProtocol is built on protocol.LineReceiver. Where a double
 // differs from Twisted's or from the real reactor, its doc comment says so.
 //
 // # Not ported
 //
-//   - LineSendingProtocol: it is built on twisted.protocols.basic.LineReceiver,
-//     which braid does not have yet; it belongs beside a port of that.
 //   - FakeDatagramTransport: braid has no UDP.
 //   - StringIOWithoutClosing: a Python file object that ignores close; a
 //     bytes.Buffer serves in Go.

@@ -97,3 +97,18 @@ func ExampleEventLoggingObserver() {
 	// Output:
 	// reading from a client: read: reset
 }
+
+// A LineSendingProtocol that speaks first, and what it heard back.
+func ExampleNewLineSendingProtocol() {
+	p := braidtest.NewLineSendingProtocol([][]byte{[]byte("HELO example.org"), []byte("QUIT")}, true)
+	tr := &braidtest.StringTransportWithDisconnection{Protocol: p}
+	protocol.Bind(p)
+	p.MakeConnection(tr)
+	p.DataReceived([]byte("250 hello\r\n221 bye\r\n"))
+	tr.LoseConnection()
+	fmt.Printf("sent %q\n", tr.Value())
+	fmt.Printf("heard %q, lost %v\n", p.Response, p.LostConn)
+	// Output:
+	// sent "HELO example.org\r\nQUIT\r\n"
+	// heard ["250 hello" "221 bye"], lost true
+}

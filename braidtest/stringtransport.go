@@ -96,6 +96,7 @@ type StringTransport struct {
 }
 
 var _ protocol.TCPTransport = (*StringTransport)(nil)
+var _ protocol.DisconnectingTransport = (*StringTransport)(nil)
 
 // NewStringTransport ports StringTransport(hostAddress, peerAddress):
 // a transport reporting host and peer from GetHost and GetPeer; nil keeps
@@ -125,6 +126,12 @@ func (t *StringTransport) WriteSequence(data [][]byte) {
 // LoseConnection ports loseConnection: it sets Disconnecting and does
 // nothing else.
 func (t *StringTransport) LoseConnection() { t.Disconnecting = true }
+
+// IsDisconnecting reports Disconnecting, for receivers that look for
+// protocol.DisconnectingTransport (Twisted's receivers read
+// transport.disconnecting). A StringTransportWithDisconnection leaves it
+// false, as Twisted's does.
+func (t *StringTransport) IsDisconnecting() bool { return t.Disconnecting }
 
 // AbortConnection ports abortConnection: it sets Aborting, then does what
 // LoseConnection does.

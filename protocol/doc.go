@@ -5,8 +5,11 @@
 // build on (Protocol, [ProcessProtocol], Factory, [ClientFactory]), the
 // keyword arguments of listenTCP, connectTCP and spawnProcess as option
 // structs, the transports' errors, and what Twisted builds on top of them:
-// [ClientCreator], Conch's [ForwardingPort] and the port forwarder of
-// twisted.protocols.portforward.
+// [ClientCreator], Conch's [ForwardingPort], the port forwarder of
+// twisted.protocols.portforward, and the receivers of
+// twisted.protocols.basic ([LineReceiver], [LineOnlyReceiver],
+// [NetstringReceiver], [Int8StringReceiver], [Int16StringReceiver],
+// [Int32StringReceiver]) with its [FileSender].
 //
 // The real transports are braid.Reactor's: its ListenTCP, ConnectTCP and
 // SpawnProcess implement [ReactorTCP] and [ReactorProcess]. Everything here

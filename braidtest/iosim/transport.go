@@ -9,6 +9,7 @@ import (
 )
 
 var _ protocol.TCPTransport = (*FakeTransport)(nil)
+var _ protocol.DisconnectingTransport = (*FakeTransport)(nil)
 
 // The addresses a FakeTransport reports unless told otherwise. They come
 // from the documentation ranges of RFC 5737, so they can never be mistaken
@@ -222,6 +223,10 @@ func (t *FakeTransport) GetPeer() net.Addr { return t.Peer }
 // AbortConnection was called, or the protocol has been given ConnectionLost.
 // Writes are dropped from then on (Twisted's disconnecting).
 func (t *FakeTransport) Disconnecting() bool { return t.closing }
+
+// IsDisconnecting is Disconnecting under the name of
+// protocol.DisconnectingTransport, which braid's line receivers look for.
+func (t *FakeTransport) IsDisconnecting() bool { return t.closing }
 
 // Disconnected reports whether the protocol has been given ConnectionLost.
 // Twisted's disconnected attribute means something else, an internal step

@@ -59,6 +59,7 @@ type Conn struct {
 }
 
 var _ protocol.TCPTransport = (*Conn)(nil)
+var _ protocol.DisconnectingTransport = (*Conn)(nil)
 
 func newConn(r *reactor.Reactor, fd int, opts protocol.TCPConnOptions) *Conn {
 	return &Conn{r: r, fd: fd, opts: opts}
@@ -185,6 +186,11 @@ func (c *Conn) LoseConnection() {
 	c.startWriting()
 	c.disconnecting = true
 }
+
+// IsDisconnecting ports the disconnecting attribute (the
+// protocol.DisconnectingTransport capability): LoseConnection has been
+// called while connected. As in Twisted, AbortConnection does not set it.
+func (c *Conn) IsDisconnecting() bool { return c.disconnecting }
 
 // LoseWriteConnection ports loseWriteConnection: once the queue is sent, the
 // writing side is shut down (the peer reads EOF) while reading goes on; a

@@ -11,9 +11,9 @@ import (
 // braid, Twisted, hand-written Go and optionally a fourth contender. Each
 // area registers its workloads from an init function in its own file of this
 // package (reactor_workloads.go, process_workloads.go, tcp_workloads.go,
-// conch_workloads.go).
+// conch_workloads.go, lines_workloads.go).
 type Workload struct {
-	Group string // "reactor", "process", "tcp", "conch": selects with -group
+	Group string // "reactor", "process", "tcp", "conch", "lines": selects with -group
 	Name  string // row label, e.g. "Deferred: create, 10 callbacks, fire"
 	Unit  string // what one op is, e.g. "op", "process", "connection", "MiB"
 	N     int    // iterations per sample (keep a sample well under a second)
