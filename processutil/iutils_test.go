@@ -2,12 +2,14 @@ package processutil_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/internal/twistedtest"
@@ -354,6 +356,24 @@ func TestReal_MissingExecutable(t *testing.T) {
 		return trial.AssertFailure(d, trial.OfType[*protocol.SpawnError]()).AddCallback(func(v any) (any, error) {
 			if !errors.Is(v.(error), os.ErrNotExist) {
 				t.Errorf("%v is not ErrNotExist", v)
+			}
+			return nil, nil
+		})
+	})
+}
+
+// The bridges' check that Wait is not called on the loop goroutine works
+// on a *braid.Reactor under trial too (it embeds the core reactor). The
+// test function itself runs before the reactor does, so the check is made
+// in a callback the loop runs.
+func TestReal_WaitOnTheReactorGoroutine(t *testing.T) {
+	trial.Run(t, func(r *braid.Reactor) *reactor.Deferred {
+		d := processutil.GetProcessValue(r, "true", nil, processutil.Options{})
+		return d.AddCallback(func(v any) (any, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if _, err := reactor.Wait(ctx, r, reactor.NewDeferred(nil)); !errors.Is(err, reactor.ErrWaitOnReactor) {
+				t.Errorf("Wait on the reactor goroutine: %v, want ErrWaitOnReactor", err)
 			}
 			return nil, nil
 		})

@@ -68,9 +68,13 @@ func Chan(d *Deferred) <-chan Result {
 //
 // Called on the goroutine running r's Run (a callback, a timed call), Wait
 // would wait for ever for the reactor it blocks: it returns
-// [ErrWaitOnReactor] at once instead. If r never runs the step (it has
-// stopped for good), only ctx ends the wait, so give ctx a deadline when
-// that can happen. A nil ctx, r or d panics, naming it.
+// [ErrWaitOnReactor] at once instead. The goroutine that sets r up before
+// running it is r's too — a trial test function runs there, before the
+// reactor does — but braid cannot tell it from one that has just started
+// Run on another goroutine, so Wait there blocks until ctx ends: call Wait
+// from goroutines of your own. Likewise, if r never runs the step (it has
+// stopped for good), only ctx ends the wait; give ctx a deadline when that
+// can happen. A nil ctx, r or d panics, naming it.
 func Wait(ctx context.Context, r FromThreads, d *Deferred) (any, error) {
 	if ctx == nil {
 		panic("reactor: Wait: nil context.Context")
