@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -410,23 +411,28 @@ func TestWithContext_CancelsTheDeferred(t *testing.T) {
 }
 
 // A result that comes first passes unchanged, and a later end of ctx
-// touches nothing and leaves no goroutine.
+// touches nothing: the watch was stopped, so not even a call is queued,
+// and no goroutine is left.
 func TestWithContext_ResultFirstStopsWatching(t *testing.T) {
 	before := runtime.NumGoroutine()
 	r := startReactor(t)
+	var queued atomic.Int32
+	counting := fromThreadsFunc(func(f func()) {
+		queued.Add(1)
+		r.CallFromThread(f)
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancelled := 0
 	var ds []*reactor.Deferred
 	r.onReactor(func() {
 		for i := range 100 {
 			d := reactor.NewDeferred(func(*reactor.Deferred) { cancelled++ })
-			reactor.WithContext(ctx, r, d)
+			reactor.WithContext(ctx, counting, d)
 			_ = d.Callback(i)
 			ds = append(ds, d)
 		}
 	})
 	cancel()
-	r.onReactor(func() {}) // a pass after any call the cancel could queue
 	r.onReactor(func() {
 		if cancelled != 0 {
 			t.Errorf("%d Deferreds cancelled after they fired", cancelled)
@@ -439,6 +445,9 @@ func TestWithContext_ResultFirstStopsWatching(t *testing.T) {
 	})
 	r.stop()
 	waitGoroutines(t, before)
+	if n := queued.Load(); n != 0 {
+		t.Errorf("%d calls queued after ctx ended: the watch was not stopped", n)
+	}
 }
 
 // Like AddTimeout, WithContext covers a Deferred returned by an earlier
