@@ -38,4 +38,14 @@
 // goroutine, or to the single goroutine that sets things up before Run. A
 // Deferred is not safe for concurrent use, as in Twisted; code running on
 // other goroutines hands results to it through CallFromThread.
+//
+// # Bridges to ordinary Go
+//
+// The bridges do those crossings for you: [Wait] and [WaitAs] block a
+// goroutine until a Deferred fires or a context ends, [WithContext] lets a
+// context cancel a Deferred, [Go] runs a function on a goroutine and fires
+// a Deferred with its result, and [Chan] gives a Deferred's result to a
+// select. [ResultAs], [AddCallbackAs] and [AddErrbackAs] assert the types
+// that callbacks receive as any, failing with a [ResultTypeError] rather
+// than panicking.
 package reactor

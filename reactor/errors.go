@@ -99,6 +99,10 @@ var (
 	// ErrReturnedSelf is the failure a chain switches to when a callback
 	// returns the very Deferred it is attached to (D-11; Twisted only warns).
 	ErrReturnedSelf = kind("callback returned the Deferred it was attached to", nil)
+	// ErrWaitOnReactor is returned by [Wait] called on the goroutine running
+	// the reactor, which it would block for ever (Twisted's
+	// blockingCallFromThread hangs there).
+	ErrWaitOnReactor = kind("Wait called on the reactor goroutine, which it would deadlock; add a callback instead", nil)
 )
 
 // AlreadyCalledError ports defer.AlreadyCalledError: Callback or Errback on

@@ -252,6 +252,7 @@ func (r *Reactor) Run() error {
 	r.started = true
 	r.stopped = false
 	r.scope.Running()
+	defer r.scope.Stopped()
 	r.FireSystemEvent("startup")
 	r.mainLoop()
 	if r.startedBefore {

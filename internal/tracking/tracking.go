@@ -41,6 +41,7 @@ type Scope struct {
 	Collected func()
 
 	goid atomic.Uint64 // the goroutine that made, or last ran, the reactor
+	loop atomic.Uint64 // the goroutine inside the reactor's Run now, or 0
 	key  any           // weak.Pointer of the reactor, its key in the registry
 
 	mu        sync.Mutex
@@ -143,7 +144,22 @@ func Of[T any](owner *T) *Scope {
 }
 
 // Running records that the calling goroutine now runs s's reactor.
-func (s *Scope) Running() { s.goid.Store(goid()) }
+func (s *Scope) Running() {
+	g := goid()
+	s.goid.Store(g)
+	s.loop.Store(g)
+}
+
+// Stopped records that the reactor's Run has returned.
+func (s *Scope) Stopped() { s.loop.Store(0) }
+
+// InLoop reports whether the calling goroutine is inside the reactor's Run:
+// a goroutine that must never block waiting for the reactor. It reads the
+// goroutine's id, so only blocking calls, which wait anyway, use it.
+func (s *Scope) InLoop() bool {
+	g := s.loop.Load()
+	return g != 0 && g == goid()
+}
 
 // Current returns the Scope of the reactor the calling goroutine belongs
 // to, or nil when none can be told: no reactor is live, or several are and
