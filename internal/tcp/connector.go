@@ -40,6 +40,11 @@ type Connector struct {
 	bind    *net.TCPAddr
 	conn    protocol.TCPConnOptions
 
+	// A UNIX connector (unix_connect.go) connects to unixAddress.
+	unixMode    bool
+	unixAddress string
+	checkPID    bool
+
 	state          ConnectorState
 	factoryStarted bool
 	transport      *Conn
@@ -74,6 +79,9 @@ func Connect(r *reactor.Reactor, host string, port int, factory protocol.ClientF
 
 // String describes the connector and its state.
 func (c *Connector) String() string {
+	if c.unixMode {
+		return "UNIX connector to " + strconv.Quote(c.unixAddress) + " (" + string(c.state) + ")"
+	}
 	return "TCP connector to " + net.JoinHostPort(c.host, strconv.Itoa(c.port)) + " (" + string(c.state) + ")"
 }
 
@@ -87,6 +95,9 @@ func (c *Connector) Transport() *Conn { return c.transport }
 // a *net.TCPAddr. A *net.TCPAddr cannot carry a host name, so for a name
 // (not an IP literal) its IP is nil.
 func (c *Connector) GetDestination() net.Addr {
+	if c.unixMode {
+		return &net.UnixAddr{Name: c.unixAddress, Net: "unix"}
+	}
 	a := &net.TCPAddr{Port: c.port}
 	if ip, ok := resolveLiteral(c.host); ok {
 		a.IP = net.IP(ip.AsSlice())
@@ -106,7 +117,7 @@ func (c *Connector) Connect() error {
 		c.factory.DoStart()
 		c.factoryStarted = true
 	}
-	t := &Conn{r: c.r, fd: -1, connector: c, connecting: true, opts: c.conn}
+	t := &Conn{r: c.r, fd: -1, connector: c, connecting: true, opts: c.conn, unixSock: c.unixMode}
 	c.transport = t
 	t.start()
 	if c.timeout > 0 {
@@ -185,6 +196,10 @@ func (c *Connector) connectionLost(reason *reactor.Failure) {
 // the socket; connect(2) runs on the next pass, as in Twisted.
 func (c *Conn) start() {
 	cn := c.connector
+	if cn.unixMode {
+		c.prepareUNIX()
+		return
+	}
 	if ip, ok := resolveLiteral(cn.host); ok {
 		c.prepare(ip)
 		return
@@ -343,8 +358,11 @@ func (c *Conn) connectDone() {
 
 // dest names where a client connects to, for error messages.
 func (c *Conn) dest() string {
-	if c.peer != nil {
+	if c.peer != nil && !c.unixSock {
 		return c.peer.String()
+	}
+	if cn := c.connector; cn != nil && cn.unixMode {
+		return strconv.Quote(cn.unixAddress)
 	}
 	if cn := c.connector; cn != nil {
 		return net.JoinHostPort(cn.host, strconv.Itoa(cn.port))
