@@ -14,11 +14,12 @@
 //
 //   - LineSendingProtocol: it is built on twisted.protocols.basic.LineReceiver,
 //     which braid does not have yet; it belongs beside a port of that.
-//   - FakeDatagramTransport: braid has no UDP.
 //   - StringIOWithoutClosing: a Python file object that ignores close; a
 //     bytes.Buffer serves in Go.
-//   - MemoryReactor's SSL, UNIX and socket-adoption methods, its install and
-//     resolve: braid's reactor has none of them.
+//   - MemoryReactor's SSL and socket-adoption methods, its install and
+//     resolve: braid's reactor has none of them. (Its listenUNIX,
+//     connectUNIX and listenUDP are here, and FakeDatagramTransport with
+//     them.)
 //
 // # Threading
 //

@@ -157,6 +157,9 @@ type FakeConnector struct {
 	StopConnectingCalls int
 	DisconnectCalls     int
 	ConnectCalls        int
+	// Address, when set, is what GetDestination returns: MemoryReactor's
+	// ConnectUNIX sets it to the *net.UnixAddr connected to.
+	Address net.Addr
 }
 
 var _ protocol.Connector = (*FakeConnector)(nil)
@@ -176,10 +179,14 @@ func (c *FakeConnector) StopConnecting() error {
 // Disconnect counts the call.
 func (c *FakeConnector) Disconnect() { c.DisconnectCalls++ }
 
-// GetDestination ports getDestination as braid's connector has it: a
-// *net.TCPAddr with Port, whose IP is Host when Host is an IP literal and
-// nil when it is a name (Twisted's address keeps the name; see Host).
+// GetDestination ports getDestination as braid's connector has it: Address
+// when set, else a *net.TCPAddr with Port, whose IP is Host when Host is an
+// IP literal and nil when it is a name (Twisted's address keeps the name;
+// see Host).
 func (c *FakeConnector) GetDestination() net.Addr {
+	if c.Address != nil {
+		return c.Address
+	}
 	ip, zone := parseLiteral(c.Host)
 	return &net.TCPAddr{IP: ip, Port: c.Port, Zone: zone}
 }
