@@ -70,14 +70,11 @@ func (t *FakeDatagramTransport) GetHost() net.Addr { return t.Addr }
 // and returns a Deferred already fired with nil, where the real port does
 // both on a later pass; later ones return nil.
 func (t *FakeDatagramTransport) StopListening() *reactor.Deferred {
-	t.StopListeningCalls++
-	if t.StopListeningCalls > 1 {
-		return nil
-	}
+	var stop func()
 	if t.Protocol != nil {
-		t.Protocol.DoStop()
+		stop = t.Protocol.DoStop
 	}
-	return reactor.Succeed(nil)
+	return stopOnce(&t.StopListeningCalls, stop)
 }
 
 // SetBroadcastAllowed records enabled in BroadcastAllowed.

@@ -76,11 +76,7 @@ func (m *MemoryReactor) ConnectUNIX(address string, factory protocol.ClientFacto
 // empty) and port, so that what the protocol writes is recorded there.
 // It never fails.
 func (m *MemoryReactor) ListenUDP(port int, proto protocol.DatagramProtocol, opts protocol.ListenUDPOptions) (protocol.UDPTransport, error) {
-	ip := net.IPv4zero
-	var zone string
-	if opts.Interface != "" {
-		ip, zone = parseLiteral(opts.Interface)
-	}
+	ip, zone := interfaceIP(opts.Interface)
 	t := &FakeDatagramTransport{Addr: &net.UDPAddr{IP: ip, Port: port, Zone: zone}, Protocol: proto}
 	m.UDPPorts = append(m.UDPPorts, UDPPort{Port: port, Protocol: proto, Opts: opts, Transport: t})
 	protocol.Bind(proto)

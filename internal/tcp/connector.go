@@ -63,18 +63,23 @@ func Connect(r *reactor.Reactor, host string, port int, factory protocol.ClientF
 		// Nothing could be told the attempt failed: a programming error.
 		panic("braid: ConnectTCP to " + net.JoinHostPort(host, strconv.Itoa(port)) + ": nil factory")
 	}
-	timeout := opts.Timeout
-	switch {
-	case opts.NoTimeout:
-		timeout = 0
-	case timeout <= 0:
-		timeout = protocol.DefaultConnectTimeout
-	}
-	c := &Connector{r: r, host: host, port: port, factory: factory, timeout: timeout,
+	c := &Connector{r: r, host: host, port: port, factory: factory, timeout: connectTimeout(opts.Timeout, opts.NoTimeout),
 		bind: opts.BindAddress, conn: opts.Conn, state: StateDisconnected}
 	protocol.Bind(factory)
 	_ = c.Connect()
 	return c
+}
+
+// connectTimeout is the bound on a connect: 0 (none) for NoTimeout, the
+// default for a zero Timeout.
+func connectTimeout(timeout time.Duration, none bool) time.Duration {
+	switch {
+	case none:
+		return 0
+	case timeout <= 0:
+		return protocol.DefaultConnectTimeout
+	}
+	return timeout
 }
 
 // String describes the connector and its state.

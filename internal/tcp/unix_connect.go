@@ -26,14 +26,7 @@ func ConnectUNIX(r *reactor.Reactor, address string, factory protocol.ClientFact
 	if factory == nil {
 		panic("braid: ConnectUNIX to " + strconv.Quote(address) + ": nil factory")
 	}
-	timeout := opts.Timeout
-	switch {
-	case opts.NoTimeout:
-		timeout = 0
-	case timeout <= 0:
-		timeout = protocol.DefaultConnectTimeout
-	}
-	c := &Connector{r: r, factory: factory, timeout: timeout, unixMode: true,
+	c := &Connector{r: r, factory: factory, timeout: connectTimeout(opts.Timeout, opts.NoTimeout), unixMode: true,
 		unixAddress: address, checkPID: opts.CheckPID, state: StateDisconnected}
 	protocol.Bind(factory)
 	_ = c.Connect()
