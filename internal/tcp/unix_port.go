@@ -135,8 +135,12 @@ func listenUNIXSocket(address string, mode fs.FileMode, backlog int) (int, error
 	return fd, nil
 }
 
-// printable shows an abstract name with '@' in messages, as ss(8) does.
+// printable shows an abstract name with '@' in messages, as ss(8) does,
+// and an empty address as "".
 func printable(address string) string {
+	if address == "" {
+		return `""`
+	}
 	if !inFilesystem(address) {
 		return "@" + address[1:]
 	}
