@@ -1,6 +1,7 @@
 package braidtest
 
 import (
+	"bytes"
 	"net"
 
 	"github.com/braid-go/braid/internal/sockaddr"
@@ -52,6 +53,11 @@ func (t *FakeDatagramTransport) WriteTo(data []byte, addr net.Addr) error {
 // Write ports write(datagram) on a connected port: it records a copy of
 // data with a nil Addr.
 func (t *FakeDatagramTransport) Write(data []byte) error { return t.WriteTo(data, nil) }
+
+// WriteSequence records the slices joined, with addr.
+func (t *FakeDatagramTransport) WriteSequence(data [][]byte, addr net.Addr) error {
+	return t.WriteTo(bytes.Join(data, nil), addr)
+}
 
 // Connect records host and port in Peer (a host that is no IP literal
 // gives a nil IP).

@@ -98,6 +98,10 @@ type UDPTransport interface {
 	// ErrUDPNotConnected. A refusal the kernel reports at once is given to
 	// the protocol's ConnectionRefused, and Write returns nil.
 	Write(data []byte) error
+	// WriteSequence ports writeSequence(seq, addr): the slices joined, as
+	// one datagram, to addr — or, with addr nil on a connected port, to
+	// the address connected to.
+	WriteSequence(data [][]byte, addr net.Addr) error
 	// Connect ports connect: from now on the port sends to and receives
 	// from host:port only; host must be an IP literal (an
 	// *InvalidAddressError otherwise). Connecting twice is an error, as in

@@ -57,8 +57,9 @@ type Conn struct {
 	holdWrite  bool // bytes queued while lingering: not sent this pass
 	inRead     bool // inside DataReceived
 
-	unixSock bool  // AF_UNIX: reads and writes carry descriptors (unix_fds.go)
-	fdQueue  []int // descriptors waiting to be sent (SendFileDescriptor)
+	unixSock bool   // AF_UNIX: reads and writes carry descriptors (unix_fds.go)
+	fdQueue  []int  // descriptors waiting to be sent (SendFileDescriptor)
+	oob      []byte // room for the descriptors of one read, made at the first read
 }
 
 var (

@@ -80,7 +80,10 @@ func (c *Conn) sendQueuedFDs() (int, error) {
 // recvWithRights reads once with recvmsg(2) and hands the descriptors that
 // came with the bytes to the protocol, before the bytes, as Twisted does.
 func (c *Conn) recvWithRights(b []byte) (int, error) {
-	oob := make([]byte, rightsSpace)
+	if c.oob == nil {
+		c.oob = make([]byte, rightsSpace)
+	}
+	oob := c.oob
 	n, oobn, flags, _, err := unix.Recvmsg(c.fd, b, oob, recvmsgFlags)
 	if err != nil {
 		return 0, err

@@ -3,6 +3,7 @@
 package udp
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -238,6 +239,12 @@ func (p *Port) WriteTo(data []byte, addr net.Addr) error {
 		}
 		return &net.OpError{Op: "write", Net: "udp", Source: p.host, Addr: addr, Err: err}
 	}
+}
+
+// WriteSequence ports writeSequence: the slices joined into one datagram,
+// sent with WriteTo (so with a nil addr on a connected port, Write).
+func (p *Port) WriteSequence(data [][]byte, addr net.Addr) error {
+	return p.WriteTo(bytes.Join(data, nil), addr)
 }
 
 // destination checks a WriteTo address as Twisted's write does: an IP

@@ -278,6 +278,24 @@ func TestUDP_BadAddresses(t *testing.T) {
 	}
 }
 
+// Ports test_writeSequence: the slices arrive as one datagram.
+func TestUDP_WriteSequence(t *testing.T) {
+	r := udpReactor(t, nil)
+	rc := &recorder{}
+	testkit.RunUntil(t, r, 10*time.Second, func(stop func()) {
+		p := listen(t, r, rc, "127.0.0.1")
+		rc.onData = func(*recorder, []byte, net.Addr) {
+			p.StopListening().AddCallback(func(any) (any, error) { stop(); return nil, nil })
+		}
+		if err := p.WriteSequence([][]byte{[]byte("some"), []byte("thing")}, p.GetHost()); err != nil {
+			t.Error(err)
+		}
+	})
+	if len(rc.packets) != 1 || rc.packets[0].Data != "something" {
+		t.Errorf("got %v, want one datagram \"something\"", rc.packets)
+	}
+}
+
 // Ports test_datagramReceivedError: a panic in DatagramReceived is logged
 // and the port goes on reading.
 func TestUDP_PanicInDatagramReceivedIsLogged(t *testing.T) {
