@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -352,5 +353,54 @@ func TestUNIX_TCPConnectionRefusesUNIXMethods(t *testing.T) {
 	}
 	if _, err := c.PeerCredentials(); !errors.Is(err, errNotUNIX) {
 		t.Errorf("PeerCredentials on TCP: %v", err)
+	}
+}
+
+// A listener whose backlog is full makes a UNIX connect(2) say EAGAIN
+// (where TCP's says EINPROGRESS); the socket then polls as hung up, and the
+// attempt fails at once with a *ConnectError, as in Twisted (which gives
+// ['connected', 'ConnectError', 'ConnectError', 'ConnectError'] for this
+// listener of backlog 0 and four clients). It is never taken for
+// connected, nor left to time out.
+func TestUNIX_FullBacklogFailsTheConnect(t *testing.T) {
+	path := unixPath(t)
+	lfd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(lfd)
+	if err := syscall.Bind(lfd, &syscall.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(lfd, 0); err != nil {
+		t.Fatal(err)
+	}
+	r := tcpReactor(t)
+	var results []string
+	testkit.RunUntil(t, r, 10*time.Second, func(stop func()) {
+		cc := protocol.NewClientCreator(unixReactor{tcpReactorTCP{r}}, func() protocol.Protocol { return &tcpRecorder{} })
+		for range 4 {
+			cc.ConnectUNIX(path, protocol.ConnectUNIXOptions{Timeout: 5 * time.Second}).AddBoth(func(v any) (any, error) {
+				switch v := v.(type) {
+				case *reactor.Failure:
+					if _, ok := errors.AsType[*protocol.ConnectError](v); ok {
+						results = append(results, "ConnectError")
+					} else {
+						results = append(results, "failed: "+v.Error())
+					}
+				default:
+					results = append(results, "connected")
+					v.(*tcpRecorder).Transport.LoseConnection()
+				}
+				if len(results) == 4 {
+					stop()
+				}
+				return nil, nil
+			})
+		}
+	})
+	slices.Sort(results)
+	if diff := cmp.Diff([]string{"ConnectError", "ConnectError", "ConnectError", "connected"}, results); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
