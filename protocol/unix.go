@@ -89,6 +89,11 @@ type PeerCredentials struct {
 	GID uint32
 }
 
+// ErrLockHeld is the Err of the *CannotListenError ListenUNIX returns when
+// WantPID finds the lock file held by a live process (Twisted's "Cannot
+// acquire lock").
+var ErrLockHeld = errors.New("cannot acquire lock: held by a live process")
+
 // ErrFileDescriptorOverrun ports error.FileDescriptorOverrun: the reason a
 // UNIX connection is lost when descriptors were queued with
 // SendFileDescriptor but fewer bytes were written to carry them.

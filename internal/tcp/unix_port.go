@@ -32,11 +32,6 @@ func (u *unixListen) release() {
 	}
 }
 
-// ErrLockHeld is the Err of the *protocol.CannotListenError ListenUNIX
-// returns when WantPID finds the lock file held by a live process
-// (Twisted's "Cannot acquire lock").
-var ErrLockHeld = errors.New("cannot acquire lock: held by a live process")
-
 // ListenUNIX ports reactor.listenUNIX (twisted.internet.unix.Port): it
 // listens on the UNIX stream socket address (a path, or "\x00name" in
 // Linux's abstract namespace) and calls factory.BuildProtocol for each
@@ -71,7 +66,7 @@ func ListenUNIX(r *reactor.Reactor, address string, factory protocol.Factory, op
 		case err != nil:
 			return fail(err)
 		case !ok:
-			return fail(ErrLockHeld)
+			return fail(protocol.ErrLockHeld)
 		}
 		if !u.lock.clean {
 			removeStaleSocket(address)

@@ -253,7 +253,7 @@ func TestUNIX_WantPIDLocking(t *testing.T) {
 		t.Error("isLocked says the live lock is free")
 	}
 	_, err = ListenUNIX(r, path, protocol.FactoryFor(nil), protocol.ListenUNIXOptions{WantPID: true})
-	if !errors.Is(err, ErrLockHeld) {
+	if !errors.Is(err, protocol.ErrLockHeld) {
 		t.Errorf("second WantPID port: %v, want ErrLockHeld", err)
 	}
 	p.ConnectionLost(nil)
