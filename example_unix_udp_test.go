@@ -2,9 +2,11 @@ package braid_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/braid-go/braid"
 	"github.com/braid-go/braid/protocol"
@@ -133,4 +135,71 @@ func ExampleReactor_ListenMulticast() {
 	// ttl: 2 loopback: false interface: 127.0.0.1
 	// joined
 	// left
+}
+
+// fdSender passes a descriptor, with the byte that carries it.
+type fdSender struct {
+	protocol.BaseProtocol
+	file *os.File
+}
+
+func (s *fdSender) ConnectionMade() {
+	ut := s.Transport.(protocol.UNIXTransport)
+	if err := ut.SendFileDescriptor(int(s.file.Fd())); err != nil {
+		fmt.Println(err)
+	}
+	ut.Write([]byte("!"))
+	ut.LoseConnection()
+}
+
+// fdReceiver gets descriptors (protocol.FileDescriptorReceiver) before the
+// bytes they came with.
+type fdReceiver struct {
+	protocol.BaseProtocol
+	done func()
+}
+
+func (p *fdReceiver) FileDescriptorReceived(fd int) {
+	f := os.NewFile(uintptr(fd), "received")
+	defer f.Close()
+	b, _ := io.ReadAll(f)
+	fmt.Printf("descriptor: a file holding %q\n", b)
+}
+
+func (p *fdReceiver) DataReceived(data []byte) { fmt.Printf("data: %q\n", data) }
+
+func (p *fdReceiver) ConnectionLost(*reactor.Failure) { p.done() }
+
+// ConnectUNIX with a connector of one's own, and a descriptor passed from
+// the server to the client (Twisted's sendFileDescriptor and
+// fileDescriptorReceived).
+func ExampleReactor_ConnectUNIX() {
+	dir, _ := os.MkdirTemp("", "braid-example")
+	defer os.RemoveAll(dir)
+	socket := filepath.Join(dir, "fd.sock")
+	passed := filepath.Join(dir, "passed")
+	_ = os.WriteFile(passed, []byte("a secret"), 0o600)
+	file, _ := os.Open(passed)
+	defer file.Close()
+
+	r, _ := braid.New()
+	port, err := r.ListenUNIX(socket, protocol.FactoryFor(func() protocol.Protocol { return &fdSender{file: file} }), protocol.ListenUNIXOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	client := protocol.ClientFactoryFor(func() protocol.Protocol {
+		return &fdReceiver{done: func() {
+			port.StopListening().AddCallback(func(any) (any, error) { return nil, r.Stop() })
+		}}
+	})
+	r.CallWhenRunning(func() {
+		c := r.ConnectUNIX(socket, client, protocol.ConnectUNIXOptions{Timeout: 5 * time.Second})
+		fmt.Println("connecting to", filepath.Base(c.GetDestination().String()))
+	})
+	_ = r.Run()
+	// Output:
+	// connecting to fd.sock
+	// descriptor: a file holding "a secret"
+	// data: "!"
 }
