@@ -1,9 +1,11 @@
 // Package braid is the reactor of braid, a Go port of the part of Twisted
 // that test suites for servers lean on: New returns a [Reactor] — the
 // single-goroutine event loop of package reactor (timers, Deferreds,
-// descriptors, system events) plus Twisted's TCP and process methods, so
-// that ported code calls r.ListenTCP, r.ConnectTCP and r.SpawnProcess as
-// it called reactor.listenTCP, reactor.connectTCP and reactor.spawnProcess.
+// descriptors, system events) plus Twisted's TCP, UNIX-socket, UDP and
+// process methods, so that ported code calls r.ListenTCP, r.ConnectTCP,
+// r.ListenUNIX, r.ConnectUNIX, r.ListenUDP, r.ListenMulticast and
+// r.SpawnProcess as it called reactor.listenTCP, reactor.connectTCP,
+// reactor.listenUNIX, … and reactor.spawnProcess.
 //
 // [React] runs a program's main function on a fresh reactor and gives its
 // exit code, as task.react does.
@@ -12,7 +14,8 @@
 // hands one to each test). Code that needs a reactor takes the narrowest of
 // the interfaces it satisfies — [reactor.Time], [reactor.Core],
 // [reactor.FromThreads], [reactor.Threads], [reactor.FDSet], [reactor.ErrorLogger],
-// [protocol.ReactorTCP], [protocol.ReactorProcess] — so that an in-memory
+// [protocol.ReactorTCP], [protocol.ReactorUNIX], [protocol.ReactorUDP],
+// [protocol.ReactorMulticast], [protocol.ReactorProcess] — so that an in-memory
 // fake can stand in for it in tests.
 //
 // braid runs with Go 1.26 or 1.27 on Linux (epoll; pidfds when the kernel

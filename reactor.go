@@ -9,7 +9,9 @@ import (
 
 // Reactor ports Twisted's reactor: the core loop, [reactor.Reactor], whose
 // methods it has (Run, Stop, CallLater, CallFromThread, AddReader, …), plus
-// IReactorTCP and IReactorProcess ([protocol.ReactorTCP],
+// IReactorTCP, IReactorUNIX, IReactorUDP, IReactorMulticast and
+// IReactorProcess ([protocol.ReactorTCP], [protocol.ReactorUNIX],
+// [protocol.ReactorUDP], [protocol.ReactorMulticast],
 // [protocol.ReactorProcess]) on real sockets and real child processes. Make
 // one with [New]. Only CallFromThread may be called from
 // other goroutines; everything else runs on the goroutine running Run (or
@@ -19,14 +21,17 @@ type Reactor struct {
 }
 
 var (
-	_ reactor.Core            = (*Reactor)(nil)
-	_ reactor.Time            = (*Reactor)(nil)
-	_ reactor.FromThreads     = (*Reactor)(nil)
-	_ reactor.Threads         = (*Reactor)(nil)
-	_ reactor.FDSet           = (*Reactor)(nil)
-	_ reactor.ErrorLogger     = (*Reactor)(nil)
-	_ protocol.ReactorTCP     = (*Reactor)(nil)
-	_ protocol.ReactorProcess = (*Reactor)(nil)
+	_ reactor.Core              = (*Reactor)(nil)
+	_ reactor.Time              = (*Reactor)(nil)
+	_ reactor.FromThreads       = (*Reactor)(nil)
+	_ reactor.Threads           = (*Reactor)(nil)
+	_ reactor.FDSet             = (*Reactor)(nil)
+	_ reactor.ErrorLogger       = (*Reactor)(nil)
+	_ protocol.ReactorTCP       = (*Reactor)(nil)
+	_ protocol.ReactorProcess   = (*Reactor)(nil)
+	_ protocol.ReactorUNIX      = (*Reactor)(nil)
+	_ protocol.ReactorUDP       = (*Reactor)(nil)
+	_ protocol.ReactorMulticast = (*Reactor)(nil)
 )
 
 // New returns a reactor that is not running yet, configured by opts (see

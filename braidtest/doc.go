@@ -13,11 +13,12 @@
 //
 // # Not ported
 //
-//   - FakeDatagramTransport: braid has no UDP.
 //   - StringIOWithoutClosing: a Python file object that ignores close; a
 //     bytes.Buffer serves in Go.
-//   - MemoryReactor's SSL, UNIX and socket-adoption methods, its install and
-//     resolve: braid's reactor has none of them.
+//   - MemoryReactor's SSL and socket-adoption methods, its install and
+//     resolve: braid's reactor has none of them. (Its listenUNIX,
+//     connectUNIX and listenUDP are here, and FakeDatagramTransport with
+//     them.)
 //
 // # Threading
 //

@@ -35,6 +35,8 @@ var (
 	_ reactor.ErrorLogger     = (*braidtest.MemoryReactor)(nil)
 	_ protocol.ReactorTCP     = (*braidtest.MemoryReactor)(nil)
 	_ protocol.ReactorProcess = (*braidtest.MemoryReactor)(nil)
+	_ protocol.ReactorUNIX    = (*braidtest.MemoryReactor)(nil)
+	_ protocol.ReactorUDP     = (*braidtest.MemoryReactor)(nil)
 
 	_ reactor.Core                  = (*braidtest.MemoryReactorClock)(nil)
 	_ reactor.Time                  = (*braidtest.MemoryReactorClock)(nil)
@@ -44,12 +46,18 @@ var (
 	_ protocol.ReactorTCP           = (*braidtest.MemoryReactorClock)(nil)
 	_ protocol.ReactorProcess       = (*braidtest.MemoryReactorClock)(nil)
 	_ protocol.ClientCreatorReactor = (*braidtest.MemoryReactorClock)(nil)
+	_ protocol.ReactorUNIX          = (*braidtest.MemoryReactorClock)(nil)
+	_ protocol.ReactorUDP           = (*braidtest.MemoryReactorClock)(nil)
 
 	_ protocol.ReactorTCP     = (*braidtest.RaisingMemoryReactor)(nil)
 	_ protocol.ReactorProcess = (*braidtest.RaisingMemoryReactor)(nil)
+	_ protocol.ReactorUNIX    = (*braidtest.RaisingMemoryReactor)(nil)
+	_ protocol.ReactorUDP     = (*braidtest.RaisingMemoryReactor)(nil)
 
 	_ protocol.ListeningPort = (*braidtest.FakePort)(nil)
 	_ protocol.Connector     = (*braidtest.FakeConnector)(nil)
+
+	_ protocol.UDPTransport = (*braidtest.FakeDatagramTransport)(nil)
 
 	_ protocol.ProcessTransport = (*braidtest.FakeProcessTransport)(nil)
 	_ protocol.GroupSignaler    = (*braidtest.FakeProcessTransport)(nil)

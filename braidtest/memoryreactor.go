@@ -13,11 +13,13 @@ import (
 // that does no I/O and runs no loop, but records what it is asked, so that a
 // test can look at what the code under test did and play the outcome by
 // hand. It implements reactor.Core, FDSet, FromThreads, Threads and
-// ErrorLogger, and protocol.ReactorTCP and ReactorProcess; for
+// ErrorLogger, and protocol.ReactorTCP, ReactorUNIX, ReactorUDP and
+// ReactorProcess; for
 // reactor.Time as well, use MemoryReactorClock.
 //
 //   - ListenTCP, ConnectTCP and SpawnProcess are recorded in TCPServers,
-//     TCPClients and Processes. No connection is ever made: a test plays
+//     TCPClients and Processes; ListenUNIX, ConnectUNIX and ListenUDP in
+//     UNIXServers, UNIXClients and UDPPorts. No connection is ever made: a test plays
 //     one with the record's MakeConnection and a StringTransport.
 //     SpawnProcess connects the protocol to a
 //     FakeProcessTransport, which the test drives as the child.
@@ -43,6 +45,12 @@ type MemoryReactor struct {
 	TCPClients []TCPClient
 	// Processes records each SpawnProcess call, in order. Beyond Twisted.
 	Processes []Process
+	// UNIXServers and UNIXClients record each ListenUNIX and ConnectUNIX
+	// call (Twisted's unixServers and unixClients).
+	UNIXServers []UNIXServer
+	UNIXClients []UNIXClient
+	// UDPPorts records each ListenUDP call (Twisted's udpServers).
+	UDPPorts []UDPPort
 
 	// OnSpawn, when not nil, is called by SpawnProcess with each new
 	// transport before the protocol's MakeConnection: the place to set its
@@ -92,6 +100,8 @@ var (
 	_ reactor.ErrorLogger     = (*MemoryReactor)(nil)
 	_ protocol.ReactorTCP     = (*MemoryReactor)(nil)
 	_ protocol.ReactorProcess = (*MemoryReactor)(nil)
+	_ protocol.ReactorUNIX    = (*MemoryReactor)(nil)
+	_ protocol.ReactorUDP     = (*MemoryReactor)(nil)
 )
 
 // NewMemoryReactor returns a MemoryReactor; the zero value is equally

@@ -6,22 +6,24 @@ import (
 )
 
 // RaisingMemoryReactor ports twisted.internet.testing.RaisingMemoryReactor:
-// a protocol.ReactorTCP and ReactorProcess whose every attempt fails with
+// a protocol.ReactorTCP, ReactorUNIX, ReactorUDP and ReactorProcess whose
+// every attempt fails with
 // the error the test set, for testing how code copes. A nil error field
 // means ErrRefused. It records nothing.
 //
-// ListenTCP and SpawnProcess return their error, as Twisted's listenTCP
-// raises. ConnectTCP has no error result in braid (nothing fails
+// ListenTCP, ListenUNIX, ListenUDP and SpawnProcess return their error, as
+// Twisted's listenTCP raises. ConnectTCP (and ConnectUNIX) has no error result in braid (nothing fails
 // synchronously, as in Twisted's real reactors), so where Twisted's double
 // raises, this one reports the failure to the factory — synchronously,
 // inside ConnectTCP, where a real reactor reports it on a later pass.
 //
 // The zero value is ready to use.
 type RaisingMemoryReactor struct {
-	// ListenErr is what ListenTCP fails with (Twisted's listenException).
+	// ListenErr is what ListenTCP, ListenUNIX and ListenUDP fail with
+	// (Twisted's listenException).
 	ListenErr error
-	// ConnectErr is the reason ConnectTCP reports (Twisted's
-	// connectException).
+	// ConnectErr is the reason ConnectTCP and ConnectUNIX report
+	// (Twisted's connectException).
 	ConnectErr error
 	// SpawnErr is what SpawnProcess fails with. Beyond Twisted.
 	SpawnErr error
@@ -30,6 +32,8 @@ type RaisingMemoryReactor struct {
 var (
 	_ protocol.ReactorTCP     = (*RaisingMemoryReactor)(nil)
 	_ protocol.ReactorProcess = (*RaisingMemoryReactor)(nil)
+	_ protocol.ReactorUNIX    = (*RaisingMemoryReactor)(nil)
+	_ protocol.ReactorUDP     = (*RaisingMemoryReactor)(nil)
 )
 
 func orRefused(err error) error {
@@ -50,12 +54,16 @@ func (r *RaisingMemoryReactor) ListenTCP(port int, factory protocol.Factory, opt
 // FakeConnector it passed them.
 func (r *RaisingMemoryReactor) ConnectTCP(host string, port int, factory protocol.ClientFactory, opts protocol.ConnectTCPOptions) protocol.Connector {
 	c := &FakeConnector{Host: host, Port: port, Factory: factory}
+	raiseConnect(c, factory, r.ConnectErr)
+	return c
+}
+
+func raiseConnect(c *FakeConnector, factory protocol.ClientFactory, err error) {
 	protocol.Bind(factory)
 	factory.DoStart()
 	factory.StartedConnecting(c)
-	factory.ClientConnectionFailed(c, reactor.NewFailure(orRefused(r.ConnectErr)))
+	factory.ClientConnectionFailed(c, reactor.NewFailure(orRefused(err)))
 	factory.DoStop()
-	return c
 }
 
 // SpawnProcess returns SpawnErr; proto is never called, as when the real

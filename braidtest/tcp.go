@@ -67,11 +67,7 @@ func connect(f protocol.Factory, t protocol.Transport) protocol.Protocol {
 // the interface given. An interface that is no IP literal, which the real
 // reactor refuses, is accepted, with a nil IP.
 func (m *MemoryReactor) ListenTCP(port int, factory protocol.Factory, opts protocol.ListenTCPOptions) (protocol.ListeningPort, error) {
-	ip := net.IPv4zero
-	var zone string
-	if opts.Interface != "" {
-		ip, zone = parseLiteral(opts.Interface)
-	}
+	ip, zone := interfaceIP(opts.Interface)
 	p := &FakePort{Addr: &net.TCPAddr{IP: ip, Port: port, Zone: zone}, Factory: factory}
 	m.TCPServers = append(m.TCPServers, TCPServer{Port: port, Factory: factory, Opts: opts, ListeningPort: p})
 	protocol.Bind(factory)
@@ -92,6 +88,15 @@ func (m *MemoryReactor) ConnectTCP(host string, port int, factory protocol.Clien
 	factory.DoStart()
 	factory.StartedConnecting(c)
 	return c
+}
+
+// interfaceIP is the address a fake port reports for iface: 0.0.0.0 for
+// "", else as parseLiteral.
+func interfaceIP(iface string) (net.IP, string) {
+	if iface == "" {
+		return net.IPv4zero, ""
+	}
+	return parseLiteral(iface)
 }
 
 // parseLiteral returns the IP of an IP literal (brackets and a zone
@@ -130,12 +135,22 @@ func (p *FakePort) GetHost() net.Addr { return p.Addr }
 // both on a later pass; later ones return nil, as the real port's do.
 // Twisted's double does nothing and returns None.
 func (p *FakePort) StopListening() *reactor.Deferred {
-	p.StopListeningCalls++
-	if p.StopListeningCalls > 1 {
+	var stop func()
+	if p.Factory != nil {
+		stop = p.Factory.DoStop
+	}
+	return stopOnce(&p.StopListeningCalls, stop)
+}
+
+// stopOnce counts a StopListening call; the first runs stop (when not
+// nil) and returns a fired Deferred, later ones return nil.
+func stopOnce(calls *int, stop func()) *reactor.Deferred {
+	*calls++
+	if *calls > 1 {
 		return nil
 	}
-	if p.Factory != nil {
-		p.Factory.DoStop()
+	if stop != nil {
+		stop()
 	}
 	return reactor.Succeed(nil)
 }
@@ -157,6 +172,9 @@ type FakeConnector struct {
 	StopConnectingCalls int
 	DisconnectCalls     int
 	ConnectCalls        int
+	// Address, when set, is what GetDestination returns: MemoryReactor's
+	// ConnectUNIX sets it to the *net.UnixAddr connected to.
+	Address net.Addr
 }
 
 var _ protocol.Connector = (*FakeConnector)(nil)
@@ -176,10 +194,14 @@ func (c *FakeConnector) StopConnecting() error {
 // Disconnect counts the call.
 func (c *FakeConnector) Disconnect() { c.DisconnectCalls++ }
 
-// GetDestination ports getDestination as braid's connector has it: a
-// *net.TCPAddr with Port, whose IP is Host when Host is an IP literal and
-// nil when it is a name (Twisted's address keeps the name; see Host).
+// GetDestination ports getDestination as braid's connector has it: Address
+// when set, else a *net.TCPAddr with Port, whose IP is Host when Host is an
+// IP literal and nil when it is a name (Twisted's address keeps the name;
+// see Host).
 func (c *FakeConnector) GetDestination() net.Addr {
+	if c.Address != nil {
+		return c.Address
+	}
 	ip, zone := parseLiteral(c.Host)
 	return &net.TCPAddr{IP: ip, Port: c.Port, Zone: zone}
 }

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"errors"
 	"fmt"
 	"net"
 
@@ -50,6 +51,22 @@ func NewClientCreator(r ClientCreatorReactor, newProto func() Protocol) *ClientC
 // Cancelling the Deferred abandons the attempt (or drops a connection made
 // but not yet delivered) and errbacks with [reactor.ErrCancelled].
 func (cc *ClientCreator) ConnectTCP(host string, port int, opts ConnectTCPOptions) *reactor.Deferred {
+	return cc.connect(func(f ClientFactory) Connector { return cc.r.ConnectTCP(host, port, f, opts) })
+}
+
+// ConnectUNIX ports ClientCreator.connectUNIX: as ConnectTCP, through the
+// reactor's [ReactorUNIX.ConnectUNIX]. A reactor that has no ConnectUNIX
+// gives a Deferred that has failed with an error wrapping
+// errors.ErrUnsupported (newProto is not called).
+func (cc *ClientCreator) ConnectUNIX(address string, opts ConnectUNIXOptions) *reactor.Deferred {
+	ru, ok := cc.r.(ReactorUNIX)
+	if !ok {
+		return reactor.Fail(fmt.Errorf("ClientCreator.ConnectUNIX: reactor %T has no ConnectUNIX: %w", cc.r, errors.ErrUnsupported))
+	}
+	return cc.connect(func(f ClientFactory) Connector { return ru.ConnectUNIX(address, f, opts) })
+}
+
+func (cc *ClientCreator) connect(start func(ClientFactory) Connector) *reactor.Deferred {
 	var connector Connector
 	f := &instanceFactory{r: cc.r}
 	f.outer = f
@@ -62,7 +79,7 @@ func (cc *ClientCreator) ConnectTCP(host string, port int, opts ConnectTCPOption
 	})
 	f.deferred = d
 	f.instance = cc.newProto()
-	connector = cc.r.ConnectTCP(host, port, f, opts)
+	connector = start(f)
 	return d
 }
 

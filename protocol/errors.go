@@ -96,14 +96,20 @@ func connectMessage(base string, osErr error, msg string) string {
 }
 
 // CannotListenError ports error.CannotListenError: binding Interface:Port
-// failed; Err says why.
+// (or, for a UNIX socket, Address) failed; Err says why.
 type CannotListenError struct {
 	Interface string
 	Port      int
-	Err       error
+	// Address is the path (or abstract name) of a UNIX socket; when set,
+	// the message names it instead of Interface:Port.
+	Address string
+	Err     error
 }
 
 func (e *CannotListenError) Error() string {
+	if e.Address != "" {
+		return fmt.Sprintf("couldn't listen on %q: %v", e.Address, e.Err)
+	}
 	iface := e.Interface
 	if iface == "" {
 		iface = "any"

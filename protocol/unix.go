@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"errors"
 	"io/fs"
 	"time"
 )
@@ -44,4 +45,66 @@ type ConnectUNIXOptions struct {
 	// CheckPID fails the connect at once, with a *ConnectError, when the
 	// address's lock file names no live process (Twisted's checkPID).
 	CheckPID bool
+}
+
+// UNIXTransport ports IUNIXTransport: the transport of a UNIX stream
+// connection. It is a TCP-style transport (write buffer, flow control,
+// half-close, abort) that can also pass descriptors and tell who the peer
+// is.
+type UNIXTransport interface {
+	Transport
+	Consumer
+	PushProducer
+	AbortConnection()
+	LoseWriteConnection()
+	// SendFileDescriptor ports sendFileDescriptor: queue fd to be sent
+	// (SCM_RIGHTS) with the next byte written, so each descriptor needs at
+	// least one byte written after it; the peer's protocol gets it through
+	// FileDescriptorReceiver. fd must stay open until it has been sent.
+	// When more descriptors than bytes are waiting, the connection is lost
+	// with ErrFileDescriptorOverrun, as in Twisted.
+	SendFileDescriptor(fd int) error
+	// PeerCredentials returns who is at the other end, where the platform
+	// says (SO_PEERCRED on Linux, LOCAL_PEERCRED on the BSDs and macOS).
+	// Beyond Twisted.
+	PeerCredentials() (PeerCredentials, error)
+}
+
+// FileDescriptorReceiver ports IFileDescriptorReceiver: a protocol on a
+// UNIX connection that implements it gets each descriptor the peer sends.
+// Descriptors that arrive with a chunk of data are given before that
+// chunk's DataReceived, in the order sent, as in Twisted. The descriptor is
+// the protocol's to close. A protocol without the method has them closed
+// for it (and a line logged).
+type FileDescriptorReceiver interface {
+	FileDescriptorReceived(fd int)
+}
+
+// PeerCredentials is the process at the other end of a UNIX connection, as
+// the kernel saw it at connect time. PID is -1 where the platform does not
+// say (the BSDs).
+type PeerCredentials struct {
+	PID int
+	UID uint32
+	GID uint32
+}
+
+// ErrLockHeld is the Err of the *CannotListenError ListenUNIX returns when
+// WantPID finds the lock file held by a live process (Twisted's "Cannot
+// acquire lock").
+var ErrLockHeld = errors.New("cannot acquire lock: held by a live process")
+
+// ErrFileDescriptorOverrun ports error.FileDescriptorOverrun: the reason a
+// UNIX connection is lost when descriptors were queued with
+// SendFileDescriptor but fewer bytes were written to carry them.
+var ErrFileDescriptorOverrun = errors.New("a file descriptor was sent without enough data to carry it")
+
+// BadFileError ports error.BadFileError: ConnectUNIX with CheckPID found no
+// live process holding the address's lock file.
+type BadFileError struct {
+	Path string
+}
+
+func (e *BadFileError) Error() string {
+	return "file used for UNIX socket is no good: " + e.Path + " (no live process holds its lock)"
 }

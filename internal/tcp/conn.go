@@ -25,7 +25,7 @@ type Conn struct {
 	fd    int
 	proto protocol.Protocol
 
-	host, peer *net.TCPAddr
+	host, peer net.Addr   // *net.TCPAddr, or *net.UnixAddr for a UNIX socket
 	server     bool       // accepted by a Port
 	connector  *Connector // set for a client connection
 	connecting bool       // client: connect(2) in progress
@@ -56,10 +56,17 @@ type Conn struct {
 	idlePasses int  // writable passes with nothing to send while lingering
 	holdWrite  bool // bytes queued while lingering: not sent this pass
 	inRead     bool // inside DataReceived
+
+	unixSock bool   // AF_UNIX: reads and writes carry descriptors (unix_fds.go)
+	fdQueue  []int  // descriptors waiting to be sent (SendFileDescriptor)
+	oob      []byte // room for the descriptors of one read, made at the first read
 }
 
-var _ protocol.TCPTransport = (*Conn)(nil)
-var _ protocol.DisconnectingTransport = (*Conn)(nil)
+var (
+	_ protocol.TCPTransport           = (*Conn)(nil)
+	_ protocol.UNIXTransport          = (*Conn)(nil)
+	_ protocol.DisconnectingTransport = (*Conn)(nil)
+)
 
 func newConn(r *reactor.Reactor, fd int, opts protocol.TCPConnOptions) *Conn {
 	return &Conn{r: r, fd: fd, opts: opts}
@@ -84,36 +91,34 @@ func (c *Conn) String() string {
 	if c.peer != nil {
 		remote = c.peer.String()
 	}
+	kind := "TCP connection "
+	if c.unixSock {
+		kind = "UNIX connection "
+	}
 	switch {
 	case c.connecting:
-		return "TCP connection " + local + " -> " + remote + " (connecting)"
+		return kind + local + " -> " + remote + " (connecting)"
 	case c.server:
-		return "TCP connection " + local + " <- " + remote
+		return kind + local + " <- " + remote
 	}
-	return "TCP connection " + local + " -> " + remote
+	return kind + local + " -> " + remote
 }
 
-// GetHost ports getHost: the local address (a *net.TCPAddr), or nil before
-// the socket exists.
+// GetHost ports getHost: the local address (a *net.TCPAddr, or a
+// *net.UnixAddr for a UNIX connection, whose Name is "" for a client's
+// unbound end), or nil before the socket exists.
 func (c *Conn) GetHost() net.Addr {
 	if c.host == nil && c.fd >= 0 {
 		if sa, err := unix.Getsockname(c.fd); err == nil {
-			c.host = tcpAddrOf(sa)
+			c.host = addrOf(sa)
 		}
-	}
-	if c.host == nil {
-		return nil
 	}
 	return c.host
 }
 
-// GetPeer ports getPeer: the remote address (a *net.TCPAddr).
-func (c *Conn) GetPeer() net.Addr {
-	if c.peer == nil {
-		return nil
-	}
-	return c.peer
-}
+// GetPeer ports getPeer: the remote address (a *net.TCPAddr, or a
+// *net.UnixAddr).
+func (c *Conn) GetPeer() net.Addr { return c.peer }
 
 func (c *Conn) startReading() { c.reading = c.r.AddReader(c) == nil }
 func (c *Conn) stopReading()  { c.reading = false; c.r.RemoveReader(c) }
@@ -240,6 +245,7 @@ func (c *Conn) ConnectionLost(reason *reactor.Failure) {
 	closeSocket(c.fd, !errors.Is(reason, reactor.ErrConnectionAborted))
 	c.fd = -1
 	c.wbuf, c.woff = nil, 0
+	c.fdQueue = nil
 	c.proto.ConnectionLost(reason)
 	if c.connector != nil {
 		c.connector.connectionLost(reason)

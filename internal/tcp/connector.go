@@ -40,6 +40,11 @@ type Connector struct {
 	bind    *net.TCPAddr
 	conn    protocol.TCPConnOptions
 
+	// A UNIX connector (unix_connect.go) connects to unixAddress.
+	unixMode    bool
+	unixAddress string
+	checkPID    bool
+
 	state          ConnectorState
 	factoryStarted bool
 	transport      *Conn
@@ -58,22 +63,30 @@ func Connect(r *reactor.Reactor, host string, port int, factory protocol.ClientF
 		// Nothing could be told the attempt failed: a programming error.
 		panic("braid: ConnectTCP to " + net.JoinHostPort(host, strconv.Itoa(port)) + ": nil factory")
 	}
-	timeout := opts.Timeout
-	switch {
-	case opts.NoTimeout:
-		timeout = 0
-	case timeout <= 0:
-		timeout = protocol.DefaultConnectTimeout
-	}
-	c := &Connector{r: r, host: host, port: port, factory: factory, timeout: timeout,
+	c := &Connector{r: r, host: host, port: port, factory: factory, timeout: connectTimeout(opts.Timeout, opts.NoTimeout),
 		bind: opts.BindAddress, conn: opts.Conn, state: StateDisconnected}
 	protocol.Bind(factory)
 	_ = c.Connect()
 	return c
 }
 
+// connectTimeout is the bound on a connect: 0 (none) for NoTimeout, the
+// default for a zero Timeout.
+func connectTimeout(timeout time.Duration, none bool) time.Duration {
+	switch {
+	case none:
+		return 0
+	case timeout <= 0:
+		return protocol.DefaultConnectTimeout
+	}
+	return timeout
+}
+
 // String describes the connector and its state.
 func (c *Connector) String() string {
+	if c.unixMode {
+		return "UNIX connector to " + strconv.Quote(c.unixAddress) + " (" + string(c.state) + ")"
+	}
 	return "TCP connector to " + net.JoinHostPort(c.host, strconv.Itoa(c.port)) + " (" + string(c.state) + ")"
 }
 
@@ -87,6 +100,9 @@ func (c *Connector) Transport() *Conn { return c.transport }
 // a *net.TCPAddr. A *net.TCPAddr cannot carry a host name, so for a name
 // (not an IP literal) its IP is nil.
 func (c *Connector) GetDestination() net.Addr {
+	if c.unixMode {
+		return &net.UnixAddr{Name: c.unixAddress, Net: "unix"}
+	}
 	a := &net.TCPAddr{Port: c.port}
 	if ip, ok := resolveLiteral(c.host); ok {
 		a.IP = net.IP(ip.AsSlice())
@@ -106,7 +122,7 @@ func (c *Connector) Connect() error {
 		c.factory.DoStart()
 		c.factoryStarted = true
 	}
-	t := &Conn{r: c.r, fd: -1, connector: c, connecting: true, opts: c.conn}
+	t := &Conn{r: c.r, fd: -1, connector: c, connecting: true, opts: c.conn, unixSock: c.unixMode}
 	c.transport = t
 	t.start()
 	if c.timeout > 0 {
@@ -185,6 +201,10 @@ func (c *Connector) connectionLost(reason *reactor.Failure) {
 // the socket; connect(2) runs on the next pass, as in Twisted.
 func (c *Conn) start() {
 	cn := c.connector
+	if cn.unixMode {
+		c.prepareUNIX()
+		return
+	}
 	if ip, ok := resolveLiteral(cn.host); ok {
 		c.prepare(ip)
 		return
@@ -343,8 +363,11 @@ func (c *Conn) connectDone() {
 
 // dest names where a client connects to, for error messages.
 func (c *Conn) dest() string {
-	if c.peer != nil {
+	if c.peer != nil && !c.unixSock {
 		return c.peer.String()
+	}
+	if cn := c.connector; cn != nil && cn.unixMode {
+		return strconv.Quote(cn.unixAddress)
 	}
 	if cn := c.connector; cn != nil {
 		return net.JoinHostPort(cn.host, strconv.Itoa(cn.port))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 
@@ -22,8 +23,9 @@ type Port struct {
 	factory protocol.Factory
 	iface   string
 	port    int
-	addr    *net.TCPAddr
+	addr    net.Addr                // *net.TCPAddr, or *net.UnixAddr
 	conn    protocol.TCPConnOptions // for each accepted connection
+	unix    *unixListen             // set for a UNIX port (unix_port.go)
 
 	connected     bool
 	disconnecting bool
@@ -104,10 +106,17 @@ func (p *Port) GetHost() net.Addr { return p.addr }
 
 // String names the port for dirty-reactor reports: "TCP port 127.0.0.1:4321".
 func (p *Port) String() string {
-	if p.addr == nil {
-		return "TCP port (not listening)"
+	kind := "TCP port "
+	if p.unix != nil {
+		kind = "UNIX port "
 	}
-	return "TCP port " + p.addr.String()
+	if p.addr == nil {
+		return kind + "(not listening)"
+	}
+	if p.unix != nil {
+		return kind + strconv.Quote(p.addr.String())
+	}
+	return kind + p.addr.String()
 }
 
 // Factory returns the factory the port builds protocols with.
@@ -140,7 +149,7 @@ func (p *Port) DoRead() error {
 		}
 		accepted++
 		p.acceptedAgain()
-		peer := tcpAddrOf(sa)
+		peer := addrOf(sa)
 		proto := p.factory.BuildProtocol(peer)
 		if proto == nil {
 			_ = unix.Close(nfd)
@@ -149,6 +158,9 @@ func (p *Port) DoRead() error {
 		c := newConn(p.r, nfd, p.conn)
 		c.server = true
 		c.peer = peer
+		if p.unix != nil {
+			c.unixSock, c.host = true, p.addr
+		}
 		p.sessionno++
 		c.makeConnection(proto)
 		if p.fd < 0 {
@@ -190,6 +202,9 @@ func (p *Port) closeSocket() {
 	p.r.RemoveReader(p)
 	_ = unix.Close(p.fd)
 	p.fd = -1
+	if p.unix != nil {
+		p.unix.release()
+	}
 }
 
 func (p *Port) finish() {

@@ -100,7 +100,7 @@ func (c *Conn) DoRead() error {
 	var n int
 	var err error
 	for {
-		n, err = unix.Read(c.fd, s.buf[s.off:s.off+window])
+		n, err = c.readSome(s.buf[s.off : s.off+window])
 		if err != unix.EINTR {
 			break
 		}
@@ -131,6 +131,15 @@ func (c *Conn) DoRead() error {
 	putSlab(s)
 	c.deliver(data)
 	return nil
+}
+
+// readSome reads once: read(2), or for a UNIX socket recvmsg(2), whose
+// descriptors go to the protocol before the bytes they came with.
+func (c *Conn) readSome(b []byte) (int, error) {
+	if c.unixSock {
+		return c.recvWithRights(b)
+	}
+	return unix.Read(c.fd, b)
 }
 
 // deliver hands data to the protocol, noting that writes made meanwhile

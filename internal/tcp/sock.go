@@ -4,7 +4,6 @@ package tcp
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/braid-go/braid/internal/sockaddr"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -20,58 +20,41 @@ import (
 // connections and client connections: address conversion, errno mapping,
 // and the reserve descriptor used when the process runs out of them.
 
-// resolveLiteral parses an IP literal (IPv6 with or without brackets, with an
-// optional zone) and returns its address family.
-func resolveLiteral(host string) (netip.Addr, bool) {
-	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
-		host = host[1 : len(host)-1]
+// resolveLiteral parses an IP literal (see sockaddr.Literal).
+func resolveLiteral(host string) (netip.Addr, bool) { return sockaddr.Literal(host) }
+
+// protoFor is the protocol of a stream socket of family: TCP for the
+// internet families, the default for AF_UNIX.
+func protoFor(family int) int {
+	if family == unix.AF_UNIX {
+		return 0
 	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}, false
-	}
-	return a.Unmap(), true
+	return unix.IPPROTO_TCP
 }
 
-func familyOf(a netip.Addr) int {
-	if a.Is4() {
-		return unix.AF_INET
-	}
-	return unix.AF_INET6
-}
+func familyOf(a netip.Addr) int { return sockaddr.Family(a) }
 
 // sockaddrOf converts an address and port to the kernel's form.
-func sockaddrOf(a netip.Addr, port int) (unix.Sockaddr, error) {
-	if port < 0 || port > 65535 {
-		return nil, fmt.Errorf("port %d out of range 0..65535", port)
-	}
-	if a.Is4() {
-		return &unix.SockaddrInet4{Port: port, Addr: a.As4()}, nil
-	}
-	sa := &unix.SockaddrInet6{Port: port, Addr: a.As16()}
-	if z := a.Zone(); z != "" {
-		ifi, err := net.InterfaceByName(z)
-		if err != nil {
-			return nil, fmt.Errorf("zone %q: %w", z, err)
-		}
-		sa.ZoneId = uint32(ifi.Index)
-	}
-	return sa, nil
-}
+func sockaddrOf(a netip.Addr, port int) (unix.Sockaddr, error) { return sockaddr.Of(a, port) }
 
 // tcpAddrOf converts a kernel address to the *net.TCPAddr braid hands out
-// (Twisted's IPv4Address/IPv6Address with type 'TCP').
+// (Twisted's IPv4Address/IPv6Address with type 'TCP'), or nil.
 func tcpAddrOf(sa unix.Sockaddr) *net.TCPAddr {
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IP(append([]byte(nil), sa.Addr[:]...)), Port: sa.Port}
-	case *unix.SockaddrInet6:
-		a := &net.TCPAddr{IP: net.IP(append([]byte(nil), sa.Addr[:]...)), Port: sa.Port}
-		if sa.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
-				a.Zone = ifi.Name
-			}
-		}
+	ip, port, zone, ok := sockaddr.IPPort(sa)
+	if !ok {
+		return nil
+	}
+	return &net.TCPAddr{IP: ip, Port: port, Zone: zone}
+}
+
+// addrOf converts a kernel address to the net.Addr braid hands out: a
+// *net.TCPAddr for the internet families, a *net.UnixAddr for AF_UNIX; nil
+// for anything else.
+func addrOf(sa unix.Sockaddr) net.Addr {
+	if u, ok := sa.(*unix.SockaddrUnix); ok {
+		return unixAddrOf(u)
+	}
+	if a := tcpAddrOf(sa); a != nil {
 		return a
 	}
 	return nil

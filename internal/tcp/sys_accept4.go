@@ -4,9 +4,10 @@ package tcp
 
 import "golang.org/x/sys/unix"
 
-// newStreamSocket makes a non-blocking, close-on-exec TCP socket.
+// newStreamSocket makes a non-blocking, close-on-exec stream socket: TCP,
+// or UNIX for AF_UNIX.
 func newStreamSocket(family int) (int, error) {
-	return unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	return unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, protoFor(family))
 }
 
 // acceptNonblock accepts a connection as a non-blocking, close-on-exec

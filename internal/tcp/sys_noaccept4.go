@@ -13,10 +13,11 @@ import (
 // under syscall.ForkLock, as the standard library does, so that a child
 // forked at the same moment cannot inherit it.
 
-// newStreamSocket makes a non-blocking, close-on-exec TCP socket.
+// newStreamSocket makes a non-blocking, close-on-exec stream socket: TCP,
+// or UNIX for AF_UNIX.
 func newStreamSocket(family int) (int, error) {
 	syscall.ForkLock.RLock()
-	fd, err := unix.Socket(family, unix.SOCK_STREAM, unix.IPPROTO_TCP)
+	fd, err := unix.Socket(family, unix.SOCK_STREAM, protoFor(family))
 	if err == nil {
 		unix.CloseOnExec(fd)
 	}

@@ -32,7 +32,7 @@ func Connect(r *reactor.Reactor, host string, port int, factory protocol.ClientF
 	if factory == nil {
 		panic("braid: ConnectTCP to " + net.JoinHostPort(host, strconv.Itoa(port)) + ": nil factory")
 	}
-	c := &failingConnector{r: r, factory: factory, dest: &net.TCPAddr{Port: port}, host: host}
+	c := &failingConnector{r: r, factory: factory, dest: &net.TCPAddr{Port: port}, host: host, err: errUnsupported}
 	if a, err := netip.ParseAddr(host); err == nil {
 		c.dest.IP = a.AsSlice()
 	}
@@ -44,7 +44,9 @@ type failingConnector struct {
 	r          *reactor.Reactor
 	factory    protocol.ClientFactory
 	dest       *net.TCPAddr
+	unixDest   *net.UnixAddr // set for a UNIX connector
 	host       string
+	err        error
 	connecting bool
 	call       *reactor.DelayedCall
 }
@@ -56,7 +58,7 @@ func (c *failingConnector) Connect() error {
 	c.connecting = true
 	c.factory.DoStart()
 	c.factory.StartedConnecting(c)
-	c.call = c.r.CallLater(0, func() { c.fail(errUnsupported) })
+	c.call = c.r.CallLater(0, func() { c.fail(c.err) })
 	return nil
 }
 
@@ -71,13 +73,41 @@ func (c *failingConnector) StopConnecting() error {
 
 func (c *failingConnector) Disconnect() { _ = c.StopConnecting() }
 
-func (c *failingConnector) GetDestination() net.Addr { return c.dest }
+func (c *failingConnector) GetDestination() net.Addr {
+	if c.unixDest != nil {
+		return c.unixDest
+	}
+	return c.dest
+}
 
 func (c *failingConnector) fail(err error) {
 	c.connecting = false
 	msg := net.JoinHostPort(c.host, strconv.Itoa(c.dest.Port))
+	if c.unixDest != nil {
+		msg = strconv.Quote(c.host)
+	}
 	c.factory.ClientConnectionFailed(c, reactor.NewFailure(&protocol.ConnectError{OSError: err, Msg: msg}))
 	if !c.connecting {
 		c.factory.DoStop()
 	}
+}
+
+// errUNIXUnsupported is what every UNIX-socket call gives here.
+var errUNIXUnsupported = fmt.Errorf("UNIX sockets are not supported on %s: %w", runtime.GOOS, errors.ErrUnsupported)
+
+// ListenUNIX fails at once with a *protocol.CannotListenError wrapping
+// errors.ErrUnsupported.
+func ListenUNIX(r *reactor.Reactor, address string, factory protocol.Factory, opts protocol.ListenUNIXOptions) (protocol.ListeningPort, error) {
+	return nil, &protocol.CannotListenError{Address: address, Err: errUNIXUnsupported}
+}
+
+// ConnectUNIX returns a connector whose every attempt fails with a
+// *protocol.ConnectError wrapping errors.ErrUnsupported, as Connect's do.
+func ConnectUNIX(r *reactor.Reactor, address string, factory protocol.ClientFactory, opts protocol.ConnectUNIXOptions) protocol.Connector {
+	if factory == nil {
+		panic("braid: ConnectUNIX to " + strconv.Quote(address) + ": nil factory")
+	}
+	c := &failingConnector{r: r, factory: factory, dest: &net.TCPAddr{}, unixDest: &net.UnixAddr{Name: address, Net: "unix"}, host: address, err: errUNIXUnsupported}
+	_ = c.Connect()
+	return c
 }

@@ -25,7 +25,7 @@ func (c *Conn) Write(data []byte) {
 		return
 	}
 	wasEmpty := len(c.wbuf) == c.woff
-	if wasEmpty && c.opts.WriteThrough && c.writeErr == nil {
+	if wasEmpty && c.opts.WriteThrough && c.writeErr == nil && len(c.fdQueue) == 0 {
 		n, err := send(c.fd, data)
 		if err == nil && n == len(data) {
 			return
@@ -54,7 +54,7 @@ func (c *Conn) WriteSequence(data [][]byte) {
 	}
 	wasEmpty := len(c.wbuf) == c.woff
 	skip := 0 // bytes already sent by write-through
-	if wasEmpty && c.opts.WriteThrough && c.writeErr == nil {
+	if wasEmpty && c.opts.WriteThrough && c.writeErr == nil && len(c.fdQueue) == 0 {
 		total := 0
 		for _, d := range data {
 			total += len(d)
@@ -122,7 +122,7 @@ func (c *Conn) bufferSize() int {
 
 // maybePauseProducer ports _maybePauseProducer.
 func (c *Conn) maybePauseProducer() {
-	if c.producer != nil && c.streaming && c.Buffered() > c.bufferSize() {
+	if c.producer != nil && c.streaming && (c.Buffered() > c.bufferSize() || len(c.fdQueue) > maxQueuedFDs) {
 		c.producerPaused = true
 		c.producer.(protocol.PushProducer).PauseProducing()
 	}
@@ -146,6 +146,17 @@ func (c *Conn) DoWrite() error {
 		return nil
 	}
 	sent := false
+	if len(c.fdQueue) > 0 {
+		n, err := c.sendQueuedFDs()
+		c.woff += n
+		if err != nil {
+			return err
+		}
+		if len(c.fdQueue) > 0 {
+			return nil // the kernel is full: the rest on the next pass
+		}
+		sent = n > 0
+	}
 	if c.Buffered() > 0 {
 		n, err := send(c.fd, c.wbuf[c.woff:])
 		if err != nil {
