@@ -17,7 +17,7 @@
 //   - FakeDatagramTransport: braid has no UDP.
 //   - StringIOWithoutClosing: a Python file object that ignores close; a
 //     bytes.Buffer serves in Go.
-//   - MemoryReactor's SSL, UNIX and socket-adoption methods, its install and
+//   - MemoryReactor's UNIX and socket-adoption methods, its install and
 //     resolve: braid's reactor has none of them.
 //
 // # Threading

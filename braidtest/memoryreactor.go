@@ -13,11 +13,12 @@ import (
 // that does no I/O and runs no loop, but records what it is asked, so that a
 // test can look at what the code under test did and play the outcome by
 // hand. It implements reactor.Core, FDSet, FromThreads and ErrorLogger, and
-// protocol.ReactorTCP and ReactorProcess; for reactor.Time as well, use
+// protocol.ReactorTCP, ReactorSSL and ReactorProcess; for reactor.Time as well, use
 // MemoryReactorClock.
 //
 //   - ListenTCP, ConnectTCP and SpawnProcess are recorded in TCPServers,
-//     TCPClients and Processes. No connection is ever made: a test plays
+//     TCPClients and Processes; ListenSSL and ConnectSSL in SSLServers and
+//     SSLClients. No connection is ever made: a test plays
 //     one with the record's MakeConnection and a StringTransport.
 //     SpawnProcess connects the protocol to a
 //     FakeProcessTransport, which the test drives as the child.
@@ -42,6 +43,10 @@ type MemoryReactor struct {
 	TCPClients []TCPClient
 	// Processes records each SpawnProcess call, in order. Beyond Twisted.
 	Processes []Process
+	// SSLServers and SSLClients record each ListenSSL and ConnectSSL call,
+	// in order (Twisted's sslServers and sslClients).
+	SSLServers []SSLServer
+	SSLClients []SSLClient
 
 	// OnSpawn, when not nil, is called by SpawnProcess with each new
 	// transport before the protocol's MakeConnection: the place to set its

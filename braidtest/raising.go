@@ -6,7 +6,7 @@ import (
 )
 
 // RaisingMemoryReactor ports twisted.internet.testing.RaisingMemoryReactor:
-// a protocol.ReactorTCP and ReactorProcess whose every attempt fails with
+// a protocol.ReactorTCP, ReactorSSL and ReactorProcess whose every attempt fails with
 // the error the test set, for testing how code copes. A nil error field
 // means ErrRefused. It records nothing.
 //
