@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"math/big"
 	"net"
@@ -109,4 +110,18 @@ func (ca *TestCA) MutualServerConfig() *tls.Config {
 // ConnectSSL fills it with the host connected to.
 func (ca *TestCA) ClientConfig() *tls.Config {
 	return &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{ca.Client}}
+}
+
+// PEM encodes c's certificates and (when it has one) private key as PEM,
+// for code that loads them from files, as endpoint descriptions do.
+func PEM(c tls.Certificate) (certPEM, keyPEM []byte) {
+	for _, der := range c.Certificate {
+		certPEM = append(certPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	if c.PrivateKey != nil {
+		if der, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey); err == nil {
+			keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+		}
+	}
+	return certPEM, keyPEM
 }

@@ -253,7 +253,8 @@ func ClientFromString(r Reactor, description string) (ClientEndpoint, error) {
 		if kind == "SSL" {
 			sig = sslClient
 		}
-		b, err := sig.bind(description, hostPortArgs(rest, kw), kw, order)
+		pos, order := hostPortArgs(rest, kw, order)
+		b, err := sig.bind(description, pos, kw, order)
 		if err != nil {
 			return nil, err
 		}
@@ -288,8 +289,7 @@ func ClientFromString(r Reactor, description string) (ClientEndpoint, error) {
 			if err != nil {
 				return nil, err
 			}
-			opts.Timeout = time.Duration(s) * time.Second
-			opts.NoTimeout = s <= 0
+			opts.Timeout = timeoutOf(s)
 		}
 		if l, ok := b["lockfile"]; ok {
 			n, err := pyInt(description, "lockfile", l, 10)
@@ -312,18 +312,21 @@ func ClientFromString(r Reactor, description string) (ClientEndpoint, error) {
 // hostPortArgs ports _parseClientTCP's positional rules: two positionals
 // are host and port; one is the port if host= was given, else the host;
 // more are ignored.
-func hostPortArgs(rest []string, kw map[string]string) []string {
+func hostPortArgs(rest []string, kw map[string]string, order []string) ([]string, []string) {
 	switch len(rest) {
 	case 2:
-		return rest
+		return rest, order
 	case 1:
 		if _, ok := kw["host"]; ok {
+			if _, had := kw["port"]; !had {
+				order = append(order, "port")
+			}
 			kw["port"] = rest[0]
-			return nil
+			return nil, order
 		}
-		return rest
+		return rest, order
 	}
-	return nil
+	return nil, order
 }
 
 func clientTCPArgs(desc string, b bound) (int, protocol.ConnectTCPOptions, error) {
@@ -337,8 +340,7 @@ func clientTCPArgs(desc string, b bound) (int, protocol.ConnectTCPOptions, error
 		if err != nil {
 			return 0, opts, err
 		}
-		opts.Timeout = time.Duration(s) * time.Second
-		opts.NoTimeout = s <= 0
+		opts.Timeout = timeoutOf(s)
 	}
 	if a, ok := b["bindAddress"]; ok {
 		ip := net.ParseIP(a)
@@ -445,7 +447,7 @@ func tlsFromString(r Reactor, desc string, rest []string, kw map[string]string, 
 	if err != nil {
 		return nil, err
 	}
-	opts := protocol.ConnectTCPOptions{Timeout: time.Duration(timeout) * time.Second, NoTimeout: timeout <= 0}
+	opts := protocol.ConnectTCPOptions{Timeout: timeoutOf(timeout)}
 	if a, ok := b["bindAddress"]; ok {
 		ip := net.ParseIP(a)
 		if ip == nil {
@@ -478,4 +480,14 @@ func tlsFromString(r Reactor, desc string, rest []string, kw map[string]string, 
 		inner = &HostnameEndpoint{Reactor: hr, Host: b["host"], Port: port, Opts: opts}
 	}
 	return WrapClientTLS(cfg, inner), nil
+}
+
+// timeoutOf turns a description's timeout in seconds into an option: 0 or
+// less fails the attempt at once, as Twisted's callLater(0) timeout does
+// (braid's zero Timeout would mean the 30 s default instead).
+func timeoutOf(seconds int) time.Duration {
+	if seconds <= 0 {
+		return time.Nanosecond
+	}
+	return time.Duration(seconds) * time.Second
 }

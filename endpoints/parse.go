@@ -168,3 +168,9 @@ func pyInt(desc, name, s string, base int) (int, error) {
 	}
 	return int(n), nil
 }
+
+// QuoteStringArgument ports quoteStringArgument: s with its backslashes and
+// colons escaped, to be put in a description as one argument.
+func QuoteStringArgument(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `:`, `\:`).Replace(s)
+}
