@@ -137,8 +137,9 @@ func fromString(r endpoints.Reactor, side, desc string) (any, error) {
 // work.
 type unixReactor struct {
 	braidtest.MemoryReactorClock
-	listens  []string
-	connects []string
+	listens       []string
+	connects      []string
+	unixFactories []protocol.ClientFactory
 }
 
 func (r *unixReactor) ListenUNIX(address string, f protocol.Factory, opts protocol.ListenUNIXOptions) (protocol.ListeningPort, error) {
@@ -150,6 +151,7 @@ func (r *unixReactor) ListenUNIX(address string, f protocol.Factory, opts protoc
 
 func (r *unixReactor) ConnectUNIX(address string, f protocol.ClientFactory, opts protocol.ConnectUNIXOptions) protocol.Connector {
 	r.connects = append(r.connects, address)
+	r.unixFactories = append(r.unixFactories, f)
 	c := &braidtest.FakeConnector{Factory: f}
 	protocol.Bind(f)
 	f.DoStart()
