@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -455,5 +456,41 @@ func TestTLS_StartTLSClientWritesPlainFirst(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"made", "handshake", "lost:done"}, p.events); d != "" {
 		t.Errorf("events (-want +got):\n%s", d)
+	}
+}
+
+// Each TLS connection runs one goroutine; it ends with the connection,
+// including when the reactor stops with the connection still open, and no
+// descriptor is left behind.
+func TestTLS_NoGoroutineOrDescriptorLeft(t *testing.T) {
+	ca := testCA(t)
+	before := runtime.NumGoroutine()
+	fds := tcpOpenFDs(t)
+	for range 3 {
+		server, client := &tlsRecorder{}, &tlsRecorder{}
+		client.onMade = func(p *tcpRecorder) { p.Transport.Write([]byte("x")) }
+		server.onData = func(p *tcpRecorder, b []byte) { p.Transport.LoseConnection() }
+		tlsPair(t, ca.ServerConfig(), ca.ClientConfig(), server, client)
+	}
+	// Stopped with both ends open after the handshake.
+	r := tcpReactor(t)
+	server, client := &tlsRecorder{}, &tlsRecorder{}
+	testkit.RunUntil(t, r, 60*time.Second, func(stop func()) {
+		server.onData = func(p *tcpRecorder, b []byte) { stop() }
+		client.onMade = func(p *tcpRecorder) { p.Transport.Write([]byte("x")) }
+		p, err := ListenSSL(r, 0, protocol.FactoryFor(func() protocol.Protocol { return server }), ca.ServerConfig(), protocol.ListenTCPOptions{Interface: "127.0.0.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ConnectSSL(r, "127.0.0.1", tcpPortOf(p), protocol.ClientFactoryFor(func() protocol.Protocol { return client }), ca.ClientConfig(), protocol.ConnectTCPOptions{})
+	})
+	if server.lost != 1 || client.lost != 1 {
+		t.Errorf("ConnectionLost calls at shutdown: server %d, client %d", server.lost, client.lost)
+	}
+	if after := tcpSettleGoroutines(before); after > before {
+		t.Errorf("goroutines: %d before, %d after", before, after)
+	}
+	if after := tcpOpenFDs(t); after > fds {
+		t.Errorf("descriptors: %d before, %d after", fds, after)
 	}
 }
