@@ -5,13 +5,14 @@
 //
 // crypto/tls has no resumable non-blocking handshake for TCP (a tls.Conn
 // keeps the first error its handshake meets, so a "would block" cannot be
-// retried), so each Engine runs one goroutine that owns the tls.Conn's
-// handshake and reads, over an in-memory net.Conn. That goroutine never
-// touches the protocol: what it produces (plaintext, the handshake's end,
-// the end of the stream) is queued and handed to the reactor goroutine with
-// CallFromThread, in order. Writes are made on the reactor goroutine once
-// the handshake is done; they never block, because the in-memory
-// connection's Write only appends. The reactor goroutine waits for the
-// goroutine only when the lower connection has ended, after telling it so,
-// and then only for the CPU work of decrypting what was already received.
+// retried), so each Engine runs the handshake on a goroutine of its own,
+// over an in-memory net.Conn, and hands its end to the reactor goroutine
+// with CallFromThread; the goroutine then exits. It never touches the
+// protocol. After the handshake everything happens on the reactor
+// goroutine, without blocking, as in Twisted: record reads can be resumed
+// (the in-memory connection says "would block" with an error crypto/tls
+// treats as temporary, keeping the partial record), and writes only append
+// to memory. The reactor goroutine waits for the handshake goroutine only
+// when the connection ends during the handshake, after telling it so, and
+// then only for CPU work.
 package tlsbio

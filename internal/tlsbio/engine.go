@@ -56,6 +56,8 @@ type Engine struct {
 	lowerLost     bool // the lower connection has ended
 	aborted       bool
 	closed        bool // upper.ConnectionLost has been called
+	reading       bool // inside readAvailable
+	buf           []byte
 	reason        *reactor.Failure
 }
 
@@ -64,13 +66,10 @@ type eventKind int
 const (
 	evWrote     eventKind = iota // only ciphertext to flush
 	evHandshake                  // the handshake ended (err says how)
-	evData                       // plaintext arrived
-	evReadEnd                    // the stream ended (err: io.EOF for close_notify)
 )
 
 type event struct {
 	kind  eventKind
-	data  []byte
 	err   error
 	state tls.ConnectionState
 }
@@ -90,7 +89,8 @@ func New(r Reactor, lower Lower, upper protocol.Protocol, config *tls.Config, se
 	return e
 }
 
-// run is the goroutine: the handshake, then reads until the stream ends.
+// run is the goroutine: it runs the handshake and ends. The reads after
+// it are made on the reactor goroutine (readAvailable).
 func (e *Engine) run() {
 	defer close(e.done)
 	if err := e.tc.Handshake(); err != nil {
@@ -98,17 +98,6 @@ func (e *Engine) run() {
 		return
 	}
 	e.post(event{kind: evHandshake, state: e.tc.ConnectionState()})
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := e.tc.Read(buf)
-		if n > 0 {
-			e.post(event{kind: evData, data: append([]byte(nil), buf[:n]...)})
-		}
-		if err != nil {
-			e.post(event{kind: evReadEnd, err: e.eofOf(err)})
-			return
-		}
-	}
 }
 
 // errLowerEOF is the stream ending underneath without close_notify.
@@ -151,15 +140,8 @@ func (e *Engine) drain() {
 		if e.closed {
 			return
 		}
-		switch ev.kind {
-		case evHandshake:
+		if ev.kind == evHandshake {
 			e.handshakeEnded(ev)
-		case evData:
-			if !e.aborted && !e.lostTLS {
-				e.call(func() { e.upper.DataReceived(ev.data) }, "dataReceived")
-			}
-		case evReadEnd:
-			e.readEnded(ev.err)
 		}
 	}
 }
@@ -202,6 +184,7 @@ func (e *Engine) handshakeEnded(ev event) {
 	}
 	e.handshakeDone = true
 	e.state = ev.state
+	e.pipe.stopWaiting()
 	if hl, ok := e.upper.(protocol.HandshakeListener); ok && !e.aborted {
 		e.call(hl.HandshakeCompleted, "handshakeCompleted")
 	}
@@ -216,6 +199,42 @@ func (e *Engine) handshakeEnded(ev event) {
 	case e.writeClosing:
 		e.closeWrite()
 	}
+	e.readAvailable() // what arrived during the handshake
+}
+
+// readAvailable ports _flushReceiveBIO: decrypt and deliver what has been
+// received, until crypto/tls needs more, the stream ends, or the
+// connection is dropped.
+func (e *Engine) readAvailable() {
+	if e.reading {
+		return
+	}
+	e.reading = true
+	defer func() { e.reading = false }()
+	for !e.lostTLS && !e.closed {
+		// Each DataReceived gets memory of its own (the receiver may keep
+		// it); a read that found nothing leaves the buffer for the next.
+		if e.buf == nil {
+			e.buf = make([]byte, 16<<10) // one record's plaintext at most
+		}
+		n, err := e.tc.Read(e.buf)
+		if n > 0 {
+			data := e.buf[:n:n]
+			e.buf = nil
+			if !e.aborted {
+				e.call(func() { e.upper.DataReceived(data) }, "dataReceived")
+			}
+		}
+		if err == errWouldBlock {
+			break
+		}
+		if err != nil {
+			e.flush()
+			e.readEnded(e.eofOf(err))
+			break
+		}
+	}
+	e.flush() // what reading made crypto/tls send (a key update's answer)
 }
 
 // failureOf turns what the goroutine met into a connectionLost reason: an
@@ -279,7 +298,12 @@ func (e *Engine) shutdownFinished(reason *reactor.Failure) {
 // ReadConnectionLost is told that the lower stream has ended (EOF) while
 // its writing side may stay open: the TLS layer reads what is left and
 // then ends the connection, cleanly only if close_notify came first.
-func (e *Engine) ReadConnectionLost() { e.pipe.closeRead() }
+func (e *Engine) ReadConnectionLost() {
+	e.pipe.closeRead()
+	if e.handshakeDone {
+		e.readAvailable()
+	}
+}
 
 // DataReceived takes ciphertext from the lower transport.
 func (e *Engine) DataReceived(data []byte) {
@@ -287,6 +311,9 @@ func (e *Engine) DataReceived(data []byte) {
 		return
 	}
 	e.pipe.feed(data)
+	if e.handshakeDone {
+		e.readAvailable()
+	}
 }
 
 // Write ports write: plaintext is encrypted and sent, or kept until the
@@ -417,8 +444,12 @@ func (e *Engine) ConnectionLost(reason *reactor.Failure) {
 	}
 	e.lowerLost = true
 	e.pipe.closeRead()
-	<-e.done // decrypting what was received; never waits for the network
-	e.drain()
+	if e.handshakeDone {
+		e.readAvailable()
+	} else {
+		<-e.done // the handshake's end: CPU work only, never the network
+		e.drain()
+	}
 	if e.closed {
 		return
 	}
