@@ -123,4 +123,3 @@ func ExampleReactor_ListenTCP_startTLS() {
 	// server certificate: localhost
 	// reply: "hello, braid\n"
 }
-
