@@ -18,9 +18,9 @@ import (
 func TestDocs_NamedIdentifiersExist(t *testing.T) {
 	api := loadAPI(t, map[string]string{
 		"braid": ".", "reactor": "reactor", "protocol": "protocol", "conchtest": "conchtest", "trial": "trial",
-		"braidtest": "braidtest", "iosim": "braidtest/iosim", "procmon": "procmon",
+		"braidtest": "braidtest", "iosim": "braidtest/iosim", "procmon": "procmon", "endpoints": "endpoints",
 	})
-	ident := regexp.MustCompile(`\b(braid|reactor|protocol|conchtest|trial|braidtest|iosim|procmon)\.([A-Z]\w*)(?:\.([A-Z]\w*))?`)
+	ident := regexp.MustCompile(`\b(braid|reactor|protocol|conchtest|trial|braidtest|iosim|procmon|endpoints)\.([A-Z]\w*)(?:\.([A-Z]\w*))?`)
 	for _, doc := range []string{"README.md", "PORTING.md", "docs/DESIGN.md"} {
 		text, err := os.ReadFile(doc)
 		if err != nil {
