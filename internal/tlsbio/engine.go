@@ -436,8 +436,8 @@ func (e *Engine) UnregisterProducer() {
 // ConnectionLost is told that the lower connection has ended. What was
 // already received is decrypted and delivered, then the upper protocol gets
 // ConnectionLost exactly once: with the TLS error that ended it if there
-// was one, with ErrConnectionLost if the stream ended without close_notify,
-// else with reason.
+// was one, with ErrConnectionLost if the stream ended without close_notify
+// (an AbortConnection too, as in Twisted), else with reason.
 func (e *Engine) ConnectionLost(reason *reactor.Failure) {
 	if e.closed {
 		return
@@ -455,6 +455,11 @@ func (e *Engine) ConnectionLost(reason *reactor.Failure) {
 	}
 	e.lostTLS = true
 	e.closed = true
+	if e.aborted && e.reason == nil {
+		// Twisted's TLS layer sees the aborted stream end without
+		// close_notify and reports ConnectionLost, not ConnectionAborted.
+		reason = reactor.NewFailure(reactor.ErrConnectionLost)
+	}
 	if e.reason != nil {
 		reason = e.reason
 	}
