@@ -25,6 +25,8 @@ type Reactor interface {
 	protocol.ReactorTCP
 }
 
+var errNilReactor = errors.New("endpoints: nil reactor")
+
 var (
 	tcpServer = signature{fn: "_parseTCP", names: []string{"port", "interface", "backlog"},
 		defaults: map[string]string{"interface": "", "backlog": "50"}}
@@ -52,6 +54,9 @@ var (
 // refused: crypto/tls has no finite-field Diffie-Hellman. As in Twisted,
 // the names tcp, unix and ssl are case-sensitive and tcp6 is not.
 func ServerFromString(r Reactor, description string) (ServerEndpoint, error) {
+	if r == nil {
+		return nil, errNilReactor
+	}
 	args, kw, order, err := parse(description)
 	if err != nil {
 		return nil, &DescriptionError{Description: description, Kind: "RuntimeError", Msg: err.Error()}
@@ -242,6 +247,9 @@ var (
 // connects with a HostnameEndpoint unless endpoint gives another
 // description.
 func ClientFromString(r Reactor, description string) (ClientEndpoint, error) {
+	if r == nil {
+		return nil, errNilReactor
+	}
 	args, kw, order, err := parse(description)
 	if err != nil {
 		return nil, &DescriptionError{Description: description, Kind: "RuntimeError", Msg: err.Error()}

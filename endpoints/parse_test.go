@@ -103,6 +103,10 @@ var parseCases = []parseCase{
 	{"bad mode", "server", "unix:/x:mode=9", "error:ValueError"},
 	{"upper-case tcp is unknown", "server", "TCP:80", "error:ValueError"},
 	{"empty description", "server", "", "error:ValueError"},
+	{"trailing backslash", "server", `tcp:80\`, "error:RuntimeError"},
+	{"empty keyword", "server", "tcp:80:=", "error:TypeError"},
+	{"value holding '='", "server", "tcp:80:interface=a=b", "TCP4ServerEndpoint port=80 backlog=50 interface='a=b'"},
+	{"int with spaces and underscores", "server", "tcp: 8_0 ", "TCP4ServerEndpoint port=80 backlog=50 interface=''"},
 	// TCP6ServerEndpointPluginTests
 	{"test_stringDescription", "server", `tcp6:8080:backlog=12:interface=\:\:1`, "TCP6ServerEndpoint port=8080 backlog=12 interface='::1'"},
 	{"tcp6 default interface", "server", "tcp6:8080", "TCP6ServerEndpoint port=8080 backlog=50 interface='::'"},
@@ -354,5 +358,23 @@ func mkdir(t *testing.T, parts ...string) string {
 func TestQuoteStringArgument(t *testing.T) {
 	if got, want := endpoints.QuoteStringArgument(`some : stuff \`), `some \: stuff \\`; got != want {
 		t.Errorf("QuoteStringArgument = %q, want %q", got, want)
+	}
+}
+
+// Bad input is an error, never a panic: a nil reactor, a trailing
+// backslash.
+func TestFromString_BadInput(t *testing.T) {
+	if _, err := endpoints.ServerFromString(nil, "tcp:80"); err == nil {
+		t.Error("ServerFromString(nil reactor): no error")
+	}
+	if _, err := endpoints.ClientFromString(nil, "tcp:h:80"); err == nil {
+		t.Error("ClientFromString(nil reactor): no error")
+	}
+	for _, d := range []string{`tcp:80\`, `tcp\`, `:`, `tcp:80:=`, `unix:`} {
+		_, err1 := endpoints.ServerFromString(&unixReactor{}, d)
+		_, err2 := endpoints.ClientFromString(&unixReactor{}, d)
+		if d != `unix:` && (err1 == nil || err2 == nil) {
+			t.Errorf("%q: server err %v, client err %v", d, err1, err2)
+		}
 	}
 }

@@ -1,15 +1,18 @@
 // Package protocol ports what protocols and transports agree on in
 // twisted.internet: the interfaces (IProtocol, ITransport, ITCPTransport,
-// IProcessProtocol, IProcessTransport, IListeningPort, IConnector, and the
-// reactor's IReactorTCP and IReactorProcess), the embeddable bases users
+// IProcessProtocol, IProcessTransport, IListeningPort, IConnector,
+// ITLSTransport and ISSLTransport ([TLSTransport], [SSLTransport],
+// [HandshakeListener]), and the reactor's IReactorTCP, IReactorSSL and
+// IReactorProcess), the embeddable bases users
 // build on (Protocol, [ProcessProtocol], Factory, [ClientFactory]), the
 // keyword arguments of listenTCP, connectTCP and spawnProcess as option
 // structs, the transports' errors, and what Twisted builds on top of them:
 // [ClientCreator], Conch's [ForwardingPort] and the port forwarder of
 // twisted.protocols.portforward.
 //
-// The real transports are braid.Reactor's: its ListenTCP, ConnectTCP and
-// SpawnProcess implement [ReactorTCP] and [ReactorProcess]. Everything here
+// The real transports are braid.Reactor's: its ListenTCP, ConnectTCP,
+// ListenSSL, ConnectSSL and SpawnProcess implement [ReactorTCP],
+// [ReactorSSL] and [ReactorProcess]. Everything here
 // is written against the interfaces, so a fake reactor or transport can
 // drive it in tests.
 //
