@@ -57,6 +57,7 @@ type Engine struct {
 	aborted       bool
 	closed        bool // upper.ConnectionLost has been called
 	reading       bool // inside readAvailable
+	askedLose     bool // lower.LoseConnection was called
 	buf           []byte
 	reason        *reactor.Failure
 }
@@ -264,7 +265,15 @@ func (e *Engine) readEnded(err error) {
 // is done) and close underneath when both sides have sent theirs.
 func (e *Engine) shutdownTLS() {
 	e.sendCloseNotify()
-	if e.peerClosed && !e.lowerLost {
+	if e.peerClosed {
+		e.loseLower()
+	}
+}
+
+// loseLower asks the lower transport to close, once.
+func (e *Engine) loseLower() {
+	if !e.lowerLost && !e.askedLose {
+		e.askedLose = true
 		e.lower.LoseConnection()
 	}
 }
@@ -290,9 +299,7 @@ func (e *Engine) shutdownFinished(reason *reactor.Failure) {
 	}
 	e.lostTLS = true
 	e.flush()
-	if !e.lowerLost {
-		e.lower.LoseConnection()
-	}
+	e.loseLower()
 }
 
 // ReadConnectionLost is told that the lower stream has ended (EOF) while
