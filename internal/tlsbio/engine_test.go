@@ -80,48 +80,54 @@ func newPair(t *testing.T) *pair {
 	return p
 }
 
-// step moves what each side wrote to the other and runs one queued
-// call; it reports whether anything happened.
-func (p *pair) step(t *testing.T) bool {
-	moved := false
-	for _, m := range []struct {
-		from *lower
-		to   *Engine
-	}{{p.sl, p.cli}, {p.cl, p.server}} {
-		out := m.from.out
-		m.from.out = nil
-		for _, b := range out {
-			m.to.DataReceived(b)
-			moved = true
+// until moves what each side wrote to the other and runs the queued
+// calls until cond holds. It waits for the handshake goroutines' calls;
+// the limit only guards against a hang.
+func (p *pair) until(t *testing.T, cond func() bool) {
+	t.Helper()
+	limit := time.After(30 * time.Second)
+	for {
+		for _, m := range []struct {
+			from *lower
+			to   *Engine
+		}{{p.sl, p.cli}, {p.cl, p.server}} {
+			out := m.from.out
+			m.from.out = nil
+			for _, b := range out {
+				m.to.DataReceived(b)
+			}
 		}
-	}
-	select {
-	case f := <-p.r.calls:
-		f()
-		return true
-	case <-time.After(50 * time.Millisecond): // the handshake goroutine may still be working
-		return moved
+		if cond() {
+			return
+		}
+		if len(p.sl.out)+len(p.cl.out) > 0 {
+			continue
+		}
+		select {
+		case f := <-p.r.calls:
+			f()
+		case <-limit:
+			t.Fatal("the condition never held")
+		}
 	}
 }
 
-func (p *pair) settle(t *testing.T) {
-	for i := 0; p.step(t); i++ {
-		if i > 1000 {
-			t.Fatal("the pair never settled")
+func has(events []string, ev string) bool {
+	for _, e := range events {
+		if e == ev {
+			return true
 		}
 	}
+	return false
 }
 
 func TestEngine_HandshakeDataAndShutdown(t *testing.T) {
 	p := newPair(t)
 	p.cli.Write([]byte("early")) // before the handshake: kept
-	p.settle(t)
-	if !p.server.HandshakeDone() || !p.cli.HandshakeDone() {
-		t.Fatal("no handshake")
-	}
+	p.until(t, func() bool { return has(p.su.events, "data:early") && p.cli.HandshakeDone() })
 	p.server.Write([]byte("reply"))
 	p.server.LoseConnection()
-	p.settle(t)
+	p.until(t, func() bool { return has(p.sl.events, "lose") && has(p.cl.events, "lose") })
 	// Each side's close_notify answered: both close underneath.
 	if d := cmp.Diff([]string{"lose"}, p.sl.events); d != "" {
 		t.Errorf("server lower (-want +got):\n%s", d)
@@ -148,7 +154,7 @@ func TestEngine_PanicInDataReceived(t *testing.T) {
 	boom := errors.New("boom")
 	p.su.onData = func([]byte) { panic(boom) }
 	p.cli.Write([]byte("x"))
-	p.settle(t)
+	p.until(t, func() bool { return has(p.sl.events, "abort") })
 	if d := cmp.Diff([]string{"abort"}, p.sl.events); d != "" {
 		t.Errorf("server lower (-want +got):\n%s", d)
 	}
