@@ -494,3 +494,55 @@ func TestTLS_NoGoroutineOrDescriptorLeft(t *testing.T) {
 		t.Errorf("descriptors: %d before, %d after", fds, after)
 	}
 }
+
+// test_multipleWrites, test_writeSequence, test_hugeWrite: many small
+// writes, a WriteSequence and one write of several records all arrive
+// whole and in order.
+func TestTLS_WritesArriveInOrder(t *testing.T) {
+	ca := testCA(t)
+	var want bytes.Buffer
+	huge := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB: 64 records
+	for _, tc := range []struct {
+		name  string
+		write func(tr protocol.Transport)
+	}{
+		{"test_multipleWrites", func(tr protocol.Transport) {
+			for i := range 100 {
+				tr.Write([]byte(strconv.Itoa(i) + ","))
+			}
+		}},
+		{"test_writeSequence", func(tr protocol.Transport) {
+			tr.WriteSequence([][]byte{[]byte("alpha"), []byte("beta"), nil, []byte("gamma")})
+		}},
+		{"test_hugeWrite", func(tr protocol.Transport) { tr.Write(huge) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want.Reset()
+			rec := &recordingTransport{buf: &want}
+			tc.write(rec)
+			server, client := &tlsRecorder{}, &tlsRecorder{}
+			client.onMade = func(p *tcpRecorder) { tc.write(p.Transport); p.Transport.LoseConnection() }
+			tlsPair(t, ca.ServerConfig(), ca.ClientConfig(), server, client)
+			if !bytes.Equal(server.data, want.Bytes()) {
+				t.Errorf("server got %d bytes, want %d in order", len(server.data), want.Len())
+			}
+			if server.events[len(server.events)-1] != "lost:done" {
+				t.Errorf("server events %v", server.events)
+			}
+		})
+	}
+}
+
+// recordingTransport collects what would be written, to build the
+// expected bytes with the same write function.
+type recordingTransport struct {
+	protocol.Transport
+	buf *bytes.Buffer
+}
+
+func (r *recordingTransport) Write(b []byte) { r.buf.Write(b) }
+func (r *recordingTransport) WriteSequence(bs [][]byte) {
+	for _, b := range bs {
+		r.buf.Write(b)
+	}
+}
