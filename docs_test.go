@@ -19,8 +19,9 @@ func TestDocs_NamedIdentifiersExist(t *testing.T) {
 	api := loadAPI(t, map[string]string{
 		"braid": ".", "reactor": "reactor", "protocol": "protocol", "conchtest": "conchtest", "trial": "trial",
 		"braidtest": "braidtest", "iosim": "braidtest/iosim", "procmon": "procmon", "processutil": "processutil",
+		"endpoints": "endpoints",
 	})
-	ident := regexp.MustCompile(`\b(braid|reactor|protocol|conchtest|trial|braidtest|iosim|procmon|processutil)\.([A-Z]\w*)(?:\.([A-Z]\w*))?`)
+	ident := regexp.MustCompile(`\b(braid|reactor|protocol|conchtest|trial|braidtest|iosim|procmon|processutil|endpoints)\.([A-Z]\w*)(?:\.([A-Z]\w*))?`)
 	for _, doc := range []string{"README.md", "PORTING.md", "docs/DESIGN.md"} {
 		text, err := os.ReadFile(doc)
 		if err != nil {

@@ -1,6 +1,8 @@
 package braid
 
 import (
+	"crypto/tls"
+
 	"github.com/braid-go/braid/internal/process"
 	"github.com/braid-go/braid/internal/tcp"
 	"github.com/braid-go/braid/protocol"
@@ -9,9 +11,9 @@ import (
 
 // Reactor ports Twisted's reactor: the core loop, [reactor.Reactor], whose
 // methods it has (Run, Stop, CallLater, CallFromThread, AddReader, …), plus
-// IReactorTCP, IReactorUNIX, IReactorUDP, IReactorMulticast and
-// IReactorProcess ([protocol.ReactorTCP], [protocol.ReactorUNIX],
-// [protocol.ReactorUDP], [protocol.ReactorMulticast],
+// IReactorTCP, IReactorUNIX, IReactorUDP, IReactorMulticast, IReactorSSL
+// and IReactorProcess ([protocol.ReactorTCP], [protocol.ReactorUNIX],
+// [protocol.ReactorUDP], [protocol.ReactorMulticast], [protocol.ReactorSSL],
 // [protocol.ReactorProcess]) on real sockets and real child processes. Make
 // one with [New]. Only CallFromThread may be called from
 // other goroutines; everything else runs on the goroutine running Run (or
@@ -32,6 +34,7 @@ var (
 	_ protocol.ReactorUNIX      = (*Reactor)(nil)
 	_ protocol.ReactorUDP       = (*Reactor)(nil)
 	_ protocol.ReactorMulticast = (*Reactor)(nil)
+	_ protocol.ReactorSSL       = (*Reactor)(nil)
 )
 
 // New returns a reactor that is not running yet, configured by opts (see
@@ -110,4 +113,29 @@ func (r *Reactor) SpawnProcess(proto protocol.ProcessProtocol, executable string
 		return nil, err
 	}
 	return p, nil
+}
+
+// ListenSSL ports reactor.listenSSL: ListenTCP whose connections are TLS
+// servers with config, run by Go's crypto/tls over the connection's bytes
+// (Twisted's TLSMemoryBIOProtocol). A nil config or one without
+// certificates is refused at once with a [*protocol.CannotListenError]
+// wrapping [protocol.ErrTLSConfig]. Each protocol's transport is a
+// [protocol.SSLTransport]; ConnectionMade runs before the handshake, and
+// what it writes is sent once the handshake is done.
+func (r *Reactor) ListenSSL(port int, factory protocol.Factory, config *tls.Config, opts protocol.ListenTCPOptions) (protocol.ListeningPort, error) {
+	p, err := tcp.ListenSSL(r.Reactor, port, factory, config, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ConnectSSL ports reactor.connectSSL: ConnectTCP, then a TLS client with
+// config on the connection. A config without ServerName (and without
+// InsecureSkipVerify) checks the server's certificate against host. A
+// failed handshake reaches the protocol as ConnectionLost (and the factory
+// as ClientConnectionLost) with a reason wrapping a [*protocol.TLSError],
+// as in Twisted; a nil config fails through ClientConnectionFailed.
+func (r *Reactor) ConnectSSL(host string, port int, factory protocol.ClientFactory, config *tls.Config, opts protocol.ConnectTCPOptions) protocol.Connector {
+	return tcp.ConnectSSL(r.Reactor, host, port, factory, config, opts)
 }

@@ -15,10 +15,10 @@
 //
 //   - StringIOWithoutClosing: a Python file object that ignores close; a
 //     bytes.Buffer serves in Go.
-//   - MemoryReactor's SSL and socket-adoption methods, its install and
-//     resolve: braid's reactor has none of them. (Its listenUNIX,
-//     connectUNIX and listenUDP are here, and FakeDatagramTransport with
-//     them.)
+//   - MemoryReactor's socket-adoption methods, its install and resolve:
+//     braid's reactor has none of them. (Its listenUNIX, connectUNIX,
+//     listenUDP, listenSSL and connectSSL are here, and
+//     FakeDatagramTransport with them.)
 //
 // # Threading
 //

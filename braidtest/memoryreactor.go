@@ -13,13 +13,14 @@ import (
 // that does no I/O and runs no loop, but records what it is asked, so that a
 // test can look at what the code under test did and play the outcome by
 // hand. It implements reactor.Core, FDSet, FromThreads, Threads and
-// ErrorLogger, and protocol.ReactorTCP, ReactorUNIX, ReactorUDP and
-// ReactorProcess; for
+// ErrorLogger, and protocol.ReactorTCP, ReactorUNIX, ReactorUDP, ReactorSSL
+// and ReactorProcess; for
 // reactor.Time as well, use MemoryReactorClock.
 //
 //   - ListenTCP, ConnectTCP and SpawnProcess are recorded in TCPServers,
 //     TCPClients and Processes; ListenUNIX, ConnectUNIX and ListenUDP in
-//     UNIXServers, UNIXClients and UDPPorts. No connection is ever made: a test plays
+//     UNIXServers, UNIXClients and UDPPorts; ListenSSL and ConnectSSL in
+//     SSLServers and SSLClients. No connection is ever made: a test plays
 //     one with the record's MakeConnection and a StringTransport.
 //     SpawnProcess connects the protocol to a
 //     FakeProcessTransport, which the test drives as the child.
@@ -51,6 +52,10 @@ type MemoryReactor struct {
 	UNIXClients []UNIXClient
 	// UDPPorts records each ListenUDP call (Twisted's udpServers).
 	UDPPorts []UDPPort
+	// SSLServers and SSLClients record each ListenSSL and ConnectSSL call,
+	// in order (Twisted's sslServers and sslClients).
+	SSLServers []SSLServer
+	SSLClients []SSLClient
 
 	// OnSpawn, when not nil, is called by SpawnProcess with each new
 	// transport before the protocol's MakeConnection: the place to set its

@@ -6,8 +6,8 @@ import (
 )
 
 // RaisingMemoryReactor ports twisted.internet.testing.RaisingMemoryReactor:
-// a protocol.ReactorTCP, ReactorUNIX, ReactorUDP and ReactorProcess whose
-// every attempt fails with
+// a protocol.ReactorTCP, ReactorUNIX, ReactorUDP, ReactorSSL and
+// ReactorProcess whose every attempt fails with
 // the error the test set, for testing how code copes. A nil error field
 // means ErrRefused. It records nothing.
 //

@@ -12,8 +12,8 @@ package braidtest_test
 //   - ReactorTests.test_raisingReactorProvides
 //
 // Ported in part: test_connectDestination and test_listenDefaultHost keep
-// their TCP half; connectSSL/listenSSL and connectUNIX/listenUNIX do not
-// exist in braid.
+// their TCP half here and their SSL half in ssl_test.go; connectUNIX and
+// listenUNIX are not in MemoryReactor yet.
 //
 // Not ported, with why:
 //   - DeprecationTests (14 tests: test_accumulatingProtocol,

@@ -13,6 +13,8 @@ command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1 || missing+=(openssh-server)
 # reactor's Deferred tests compare braid with Twisted itself, run by Debian's python3.
 /usr/bin/python3 -c 'import twisted.internet.defer' >/dev/null 2>&1 || missing+=(python3-twisted)
+# internal/tcp's TestTLSAgainstTwisted runs Twisted's TLS, which needs pyOpenSSL.
+/usr/bin/python3 -c 'import OpenSSL' >/dev/null 2>&1 || missing+=(python3-openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${missing[*]}"

@@ -13,10 +13,13 @@
 //
 // Where braid differs from Twisted, the name concerned says so. Two parts of
 // Twisted's module are not ported. connectableEndpoint, a client endpoint
-// whose connection attempts a ConnectionCompleter resolves, waits for braid
-// to have endpoints. The TLS simulation of Twisted's FakeTransport
-// (startTLS, TLSNegotiation, iosimVerify) waits for braid to have a TLS
-// transport to simulate.
+// whose connection attempts a ConnectionCompleter resolves, could now be
+// built on package endpoints but is not yet. The TLS simulation of
+// Twisted's FakeTransport (startTLS, TLSNegotiation, iosimVerify) does not
+// fit: it compares two OpenSSL contexts by hand, and braid's real TLS layer
+// (crypto/tls) runs its handshake on a goroutine, which a pump that moves
+// bytes only when the test says so cannot step deterministically. Test TLS
+// on loopback sockets instead, with braidtest.NewTestCA.
 //
 // Like everything driven by a reactor, a pump and its transports belong to
 // one goroutine.

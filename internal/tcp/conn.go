@@ -3,11 +3,13 @@
 package tcp
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/braid-go/braid/internal/tlsbio"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
 )
@@ -57,9 +59,12 @@ type Conn struct {
 	holdWrite  bool // bytes queued while lingering: not sent this pass
 	inRead     bool // inside DataReceived
 
-	unixSock bool   // AF_UNIX: reads and writes carry descriptors (unix_fds.go)
-	fdQueue  []int  // descriptors waiting to be sent (SendFileDescriptor)
-	oob      []byte // room for the descriptors of one read, made at the first read
+	unixSock  bool           // AF_UNIX: reads and writes carry descriptors (unix_fds.go)
+	fdQueue   []int          // descriptors waiting to be sent (SendFileDescriptor)
+	oob       []byte         // room for the descriptors of one read, made at the first read
+	tlsConfig *tls.Config    // start TLS before MakeConnection (ListenSSL, ConnectSSL)
+	tlsServer bool           // … as the server
+	tls       *tlsbio.Engine // the TLS layer, once started (tls.go)
 }
 
 var (
@@ -77,7 +82,7 @@ func (c *Conn) Fileno() int { return c.fd }
 
 // Protocol returns the protocol the connection delivers to (nil for a client
 // that is still connecting).
-func (c *Conn) Protocol() protocol.Protocol { return c.proto }
+func (c *Conn) Protocol() protocol.Protocol { return c.userProtocol() }
 
 // String names the connection by its addresses, for dirty-reactor reports:
 // "TCP connection <local> -> <remote>" for a client,
@@ -135,6 +140,9 @@ func (c *Conn) makeConnection(p protocol.Protocol) {
 	c.connected = true
 	c.startReading()
 	protocol.Bind(p)
+	if c.tlsConfig != nil {
+		c.startTLS(p, c.tlsConfig, c.tlsServer)
+	}
 	p.MakeConnection(c)
 }
 
@@ -171,12 +179,12 @@ func (c *Conn) protect(f func(), why string) (failed *reactor.Failure) {
 	return nil
 }
 
-// LoseConnection ports loseConnection (T-05): reading stops, everything
+// rawLoseConnection ports loseConnection (T-05): reading stops, everything
 // queued is sent, then the socket is closed and the protocol gets
 // ConnectionLost(ConnectionDone). With a producer registered, the close
 // waits until it is unregistered (or, for a streaming producer, not
 // paused), as in Twisted. Calling it again does nothing.
-func (c *Conn) LoseConnection() {
+func (c *Conn) rawLoseConnection() {
 	if !c.connected || c.disconnecting || c.aborting {
 		return
 	}
@@ -197,10 +205,10 @@ func (c *Conn) LoseConnection() {
 // called while connected. As in Twisted, AbortConnection does not set it.
 func (c *Conn) IsDisconnecting() bool { return c.disconnecting }
 
-// LoseWriteConnection ports loseWriteConnection: once the queue is sent, the
+// rawLoseWriteConnection ports loseWriteConnection: once the queue is sent, the
 // writing side is shut down (the peer reads EOF) while reading goes on; a
 // HalfCloseableProtocol then gets WriteConnectionLost.
-func (c *Conn) LoseWriteConnection() {
+func (c *Conn) rawLoseWriteConnection() {
 	if !c.connected || c.writeDisconnecting || c.aborting {
 		return
 	}
@@ -208,10 +216,10 @@ func (c *Conn) LoseWriteConnection() {
 	c.startWriting()
 }
 
-// AbortConnection ports abortConnection (T-05): the queue is dropped, and on
+// rawAbortConnection ports abortConnection (T-05): the queue is dropped, and on
 // the next reactor pass the socket is closed with a reset; the protocol gets
 // ConnectionLost(ErrConnectionAborted) and the peer ErrConnectionLost.
-func (c *Conn) AbortConnection() {
+func (c *Conn) rawAbortConnection() {
 	if c.disconnected || c.aborting {
 		return
 	}

@@ -4,6 +4,7 @@ package tcp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -49,6 +50,7 @@ type Connector struct {
 	factoryStarted bool
 	transport      *Conn
 	timeoutCall    *reactor.DelayedCall
+	tlsConfig      *tls.Config // ConnectSSL: the connection is a TLS client
 }
 
 var _ protocol.Connector = (*Connector)(nil)
@@ -59,12 +61,31 @@ var _ protocol.Connector = (*Connector)(nil)
 // reactor goroutine. As in Twisted, nothing fails synchronously, and the
 // connect(2) itself happens on the next reactor pass.
 func Connect(r *reactor.Reactor, host string, port int, factory protocol.ClientFactory, opts protocol.ConnectTCPOptions) *Connector {
+	return connect(r, host, port, factory, opts, nil)
+}
+
+// ConnectSSL ports reactor.connectSSL (protocol.ReactorSSL.ConnectSSL):
+// Connect, then a TLS client with config on the connection. A config
+// without ServerName (and without InsecureSkipVerify) checks the server's
+// certificate against host. A nil config fails the attempt through
+// ClientConnectionFailed with protocol.ErrTLSConfig.
+func ConnectSSL(r *reactor.Reactor, host string, port int, factory protocol.ClientFactory, config *tls.Config, opts protocol.ConnectTCPOptions) *Connector {
+	if config == nil {
+		config = badConfig
+	}
+	return connect(r, host, port, factory, opts, config)
+}
+
+// badConfig marks a ConnectSSL given a nil config, which fails each attempt.
+var badConfig = &tls.Config{}
+
+func connect(r *reactor.Reactor, host string, port int, factory protocol.ClientFactory, opts protocol.ConnectTCPOptions, config *tls.Config) *Connector {
 	if factory == nil {
 		// Nothing could be told the attempt failed: a programming error.
 		panic("braid: ConnectTCP to " + net.JoinHostPort(host, strconv.Itoa(port)) + ": nil factory")
 	}
 	c := &Connector{r: r, host: host, port: port, factory: factory, timeout: connectTimeout(opts.Timeout, opts.NoTimeout),
-		bind: opts.BindAddress, conn: opts.Conn, state: StateDisconnected}
+		bind: opts.BindAddress, conn: opts.Conn, state: StateDisconnected, tlsConfig: config}
 	protocol.Bind(factory)
 	_ = c.Connect()
 	return c
@@ -122,7 +143,7 @@ func (c *Connector) Connect() error {
 		c.factory.DoStart()
 		c.factoryStarted = true
 	}
-	t := &Conn{r: c.r, fd: -1, connector: c, connecting: true, opts: c.conn, unixSock: c.unixMode}
+	t := &Conn{r: c.r, fd: -1, connector: c, connecting: true, opts: c.conn, unixSock: c.unixMode, tlsConfig: c.tlsConfig}
 	c.transport = t
 	t.start()
 	if c.timeout > 0 {
@@ -201,6 +222,10 @@ func (c *Connector) connectionLost(reason *reactor.Failure) {
 // the socket; connect(2) runs on the next pass, as in Twisted.
 func (c *Conn) start() {
 	cn := c.connector
+	if c.tlsConfig == badConfig {
+		c.failSoon(&protocol.ConnectError{OSError: protocol.ErrTLSConfig, Msg: c.dest()})
+		return
+	}
 	if cn.unixMode {
 		c.prepareUNIX()
 		return

@@ -3,6 +3,7 @@
 package tcp
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/netip"
@@ -32,6 +33,7 @@ type Port struct {
 	numberAccepts int
 	sessionno     int
 	emfile        emfileState // see emfile.go
+	tlsConfig     *tls.Config // ListenSSL: each connection is a TLS server
 }
 
 var _ protocol.ListeningPort = (*Port)(nil)
@@ -43,6 +45,19 @@ var _ protocol.ListeningPort = (*Port)(nil)
 // factory is not started; on success factory.DoStart has run. The
 // reactor's shutdown closes the port too.
 func Listen(r *reactor.Reactor, port int, factory protocol.Factory, opts protocol.ListenTCPOptions) (*Port, error) {
+	return listen(r, port, factory, opts, nil)
+}
+
+// ListenSSL ports reactor.listenSSL (protocol.ReactorSSL.ListenSSL): Listen
+// whose accepted connections are TLS servers with config.
+func ListenSSL(r *reactor.Reactor, port int, factory protocol.Factory, config *tls.Config, opts protocol.ListenTCPOptions) (*Port, error) {
+	if err := protocol.CheckTLSConfig(config, true); err != nil {
+		return nil, &protocol.CannotListenError{Interface: opts.Interface, Port: port, Err: err}
+	}
+	return listen(r, port, factory, opts, config)
+}
+
+func listen(r *reactor.Reactor, port int, factory protocol.Factory, opts protocol.ListenTCPOptions, config *tls.Config) (*Port, error) {
 	iface, backlog := opts.Interface, opts.Backlog
 	fail := func(err error) (*Port, error) {
 		return nil, &protocol.CannotListenError{Interface: iface, Port: port, Err: err}
@@ -73,7 +88,7 @@ func Listen(r *reactor.Reactor, port int, factory protocol.Factory, opts protoco
 		_ = unix.Close(fd)
 		return fail(err)
 	}
-	p := &Port{r: r, fd: fd, factory: factory, iface: iface, port: port, conn: opts.Conn, numberAccepts: 100}
+	p := &Port{r: r, fd: fd, factory: factory, iface: iface, port: port, conn: opts.Conn, numberAccepts: 100, tlsConfig: config}
 	if lsa, err := unix.Getsockname(fd); err == nil {
 		p.addr = tcpAddrOf(lsa)
 	}
@@ -157,6 +172,7 @@ func (p *Port) DoRead() error {
 		}
 		c := newConn(p.r, nfd, p.conn)
 		c.server = true
+		c.tlsConfig, c.tlsServer = p.tlsConfig, true
 		c.peer = peer
 		if p.unix != nil {
 			c.unixSock, c.host = true, p.addr

@@ -3,6 +3,7 @@
 package tcp
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -110,4 +111,14 @@ func ConnectUNIX(r *reactor.Reactor, address string, factory protocol.ClientFact
 	c := &failingConnector{r: r, factory: factory, dest: &net.TCPAddr{}, unixDest: &net.UnixAddr{Name: address, Net: "unix"}, host: address, err: errUNIXUnsupported}
 	_ = c.Connect()
 	return c
+}
+
+// ListenSSL fails as Listen does.
+func ListenSSL(r *reactor.Reactor, port int, factory protocol.Factory, _ *tls.Config, opts protocol.ListenTCPOptions) (protocol.ListeningPort, error) {
+	return Listen(r, port, factory, opts)
+}
+
+// ConnectSSL fails as Connect does.
+func ConnectSSL(r *reactor.Reactor, host string, port int, factory protocol.ClientFactory, _ *tls.Config, opts protocol.ConnectTCPOptions) protocol.Connector {
+	return Connect(r, host, port, factory, opts)
 }

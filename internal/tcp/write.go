@@ -14,13 +14,13 @@ import (
 // The writing half of Conn: Twisted's FileDescriptor buffer, its
 // producer/consumer flow control, and the socket options.
 
-// Write ports write: data is copied and queued, and sent when the socket is
+// rawWrite ports write: data is copied and queued, and sent when the socket is
 // writable (T-05; see WriteThrough). It never blocks and never fails; a
 // broken connection is reported through ConnectionLost. Writes after the
 // connection has ended, after LoseWriteConnection completed or after
 // AbortConnection are dropped (Twisted keeps the last kind in a buffer that
 // is never sent).
-func (c *Conn) Write(data []byte) {
+func (c *Conn) rawWrite(data []byte) {
 	if !c.connected || c.writeDisconnected || c.aborting || len(data) == 0 {
 		return
 	}
@@ -46,9 +46,9 @@ func (c *Conn) Write(data []byte) {
 	}
 }
 
-// WriteSequence ports writeSequence: Write for each slice, in order (with
+// rawWriteSequence ports writeSequence: Write for each slice, in order (with
 // WriteThrough, one sendmsg(2) for all of them).
-func (c *Conn) WriteSequence(data [][]byte) {
+func (c *Conn) rawWriteSequence(data [][]byte) {
 	if !c.connected || c.writeDisconnected || c.aborting || len(data) == 0 {
 		return
 	}
@@ -250,9 +250,9 @@ func (c *Conn) closeWriteConnection() {
 	}
 }
 
-// RegisterProducer ports registerProducer (see Consumer). On a connection
+// rawRegisterProducer ports registerProducer (see Consumer). On a connection
 // that has already ended, the producer is stopped at once.
-func (c *Conn) RegisterProducer(p protocol.Producer, streaming bool) error {
+func (c *Conn) rawRegisterProducer(p protocol.Producer, streaming bool) error {
 	if c.producer != nil {
 		return protocol.ErrProducerRegistered
 	}
@@ -274,9 +274,9 @@ func (c *Conn) RegisterProducer(p protocol.Producer, streaming bool) error {
 	return nil
 }
 
-// UnregisterProducer ports unregisterProducer. If LoseConnection (or, in
+// rawUnregisterProducer ports unregisterProducer. If LoseConnection (or, in
 // braid, LoseWriteConnection) is waiting, it goes ahead.
-func (c *Conn) UnregisterProducer() {
+func (c *Conn) rawUnregisterProducer() {
 	c.producer = nil
 	if c.connected && (c.disconnecting || c.writeDisconnecting && !c.writeDisconnected) {
 		c.startWriting()
