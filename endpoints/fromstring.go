@@ -224,7 +224,7 @@ func applyMethod(cfg *tls.Config, m string) error {
 var (
 	tcpClient  = signature{fn: "TCP4ClientEndpoint", names: []string{"host", "port", "timeout", "bindAddress"}, none: map[string]bool{"timeout": true, "bindAddress": true}}
 	sslClient  = signature{fn: "SSL4ClientEndpoint", names: []string{"host", "port", "timeout", "bindAddress", "certKey", "privateKey", "caCertsDir", "hostname"}, none: map[string]bool{"timeout": true, "bindAddress": true, "certKey": true, "privateKey": true, "caCertsDir": true, "hostname": true}}
-	unixClient = signature{fn: "UNIXClientEndpoint", names: []string{"path", "timeout", "lockfile"}, none: map[string]bool{"timeout": true, "lockfile": true}}
+	unixClient = signature{fn: "UNIXClientEndpoint", names: []string{"path", "timeout", "lockfile", "checkPID"}, none: map[string]bool{"timeout": true, "lockfile": true, "checkPID": true}}
 	tlsClient  = signature{fn: "_parseClientTLS", names: []string{"host", "port", "timeout", "bindAddress", "certificate", "privateKey", "trustRoots", "endpoint"},
 		defaults: map[string]string{"timeout": "30"},
 		none:     map[string]bool{"bindAddress": true, "certificate": true, "privateKey": true, "trustRoots": true, "endpoint": true}}
@@ -235,7 +235,7 @@ var (
 //
 //	tcp:HOST:PORT[:timeout=S][:bindAddress=IP]        TCP4ClientEndpoint
 //	ssl:HOST:PORT[:certKey=PEM][:privateKey=PEM][:caCertsDir=DIR][:hostname=NAME]  SSL4ClientEndpoint
-//	unix:PATH[:timeout=S][:lockfile=0|1]              UNIXClientEndpoint
+//	unix:PATH[:timeout=S][:lockfile=0|1][:checkPID=…] UNIXClientEndpoint
 //	tls:HOST:PORT[:timeout=S][:bindAddress=IP][:certificate=PEM][:privateKey=PEM][:trustRoots=DIR][:endpoint=DESC]
 //
 // host and port may also be given by name (host=, port=; path= for unix);
@@ -298,6 +298,12 @@ func ClientFromString(r Reactor, description string) (ClientEndpoint, error) {
 				return nil, err
 			}
 			opts.Timeout = timeoutOf(s)
+		}
+		// checkPID= reaches UNIXClientEndpoint as the raw string, which
+		// Python takes as true when it is not empty; lockfile=, converted
+		// to a number, overrides it.
+		if c, ok := b["checkPID"]; ok {
+			opts.CheckPID = c != ""
 		}
 		if l, ok := b["lockfile"]; ok {
 			n, err := pyInt(description, "lockfile", l, 10)
