@@ -129,10 +129,10 @@ func TestTCP_PeerResetMidStream_T06(t *testing.T) {
 }
 
 // T-05: LoseConnection sends every buffered byte before closing; the peer
-// gets them all, then ConnectionDone (E-17, with more than socket buffers
-// can hold so that the transport's own buffer is exercised).
+// gets them all, then ConnectionDone (E-17, with more than the (shrunk)
+// socket buffers can hold so that the transport's own buffer is exercised).
 func TestTCP_LoseConnectionFlushesBuffer_T05(t *testing.T) {
-	const size = 16 << 20
+	const size = 2 << 20
 	payload := make([]byte, size)
 	for i := range payload {
 		payload[i] = byte(i * 7)
@@ -144,6 +144,7 @@ func TestTCP_LoseConnectionFlushesBuffer_T05(t *testing.T) {
 	testkit.RunUntil(t, r, 20*time.Second, func(stop func()) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol {
 			server = &tcpRecorder{onMade: func(p *tcpRecorder) {
+				smallSocketBuffers(t, p.Transport.(*Conn))
 				p.Transport.Write(payload)
 				bufferedAtClose = p.Transport.(*Conn).Buffered()
 				p.Transport.LoseConnection()
@@ -152,7 +153,9 @@ func TestTCP_LoseConnectionFlushesBuffer_T05(t *testing.T) {
 			return server
 		}))
 		cf := protocol.ClientFactoryFor(func() protocol.Protocol {
-			client = &tcpRecorder{onLost: func(*tcpRecorder) { port.StopListening(); stop() }}
+			client = &tcpRecorder{
+				onMade: func(p *tcpRecorder) { smallSocketBuffers(t, p.Transport.(*Conn)) },
+				onLost: func(*tcpRecorder) { port.StopListening(); stop() }}
 			return client
 		})
 		Connect(r, "127.0.0.1", tcpPortOf(port), cf, protocol.ConnectTCPOptions{})

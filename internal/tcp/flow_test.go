@@ -61,7 +61,7 @@ func (f *tcpFlood) tick() {
 // and resumed when the buffer drains: the transport's buffer stays bounded
 // however much the producer has to send.
 func TestTCP_PushProducerPausedBySlowReader(t *testing.T) {
-	const total = 32 << 20
+	const total = 4 << 20 // far beyond the shrunk socket buffers
 	const chunk = 16 << 10
 	r := tcpReactor(t)
 	var flood *tcpFlood
@@ -72,6 +72,7 @@ func TestTCP_PushProducerPausedBySlowReader(t *testing.T) {
 		port := tcpListen(t, r, protocol.FactoryFor(func() protocol.Protocol {
 			return &tcpRecorder{onMade: func(p *tcpRecorder) {
 				c := p.Transport.(*Conn)
+				smallSocketBuffers(t, c)
 				flood = &tcpFlood{r: r, conn: c, chunk: make([]byte, chunk), remaining: total}
 				if err := c.RegisterProducer(flood, true); err != nil {
 					t.Errorf("RegisterProducer: %v", err)
@@ -84,6 +85,7 @@ func TestTCP_PushProducerPausedBySlowReader(t *testing.T) {
 		}))
 		cf := protocol.ClientFactoryFor(func() protocol.Protocol {
 			client = &tcpRecorder{onMade: func(p *tcpRecorder) {
+				smallSocketBuffers(t, p.Transport.(*Conn))
 				p.Transport.(protocol.PushProducer).PauseProducing() // a reader that does not read
 				r.CallLater(300*time.Millisecond, func() {
 					writtenWhilePaused = flood.written

@@ -13,6 +13,7 @@ import (
 	"github.com/braid-go/braid/internal/testkit"
 	"github.com/braid-go/braid/protocol"
 	"github.com/braid-go/braid/reactor"
+	"golang.org/x/sys/unix"
 )
 
 // tcpReactor returns a reactor whose logged errors fail the test.
@@ -134,3 +135,17 @@ func tcpSettleGoroutines(want int) int {
 }
 
 func tcpContains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// smallSocketBuffers caps the kernel's buffers of c at about 64 KiB each
+// way, so that a test needs only a few MiB, not tens of them, to get past
+// what loopback sockets hold (their auto-tuned buffers reach several MiB)
+// and exercise the transport's own buffer; that keeps -race runs short on
+// a busy machine.
+func smallSocketBuffers(t *testing.T, c *Conn) {
+	t.Helper()
+	for _, opt := range []int{unix.SO_SNDBUF, unix.SO_RCVBUF} {
+		if err := unix.SetsockoptInt(c.fd, unix.SOL_SOCKET, opt, 64<<10); err != nil {
+			t.Errorf("setsockopt: %v", err)
+		}
+	}
+}
