@@ -120,7 +120,11 @@ func (r *Reactor) add(fd int, rd ReadDescriptor, wr WriteDescriptor) error {
 	if known && e.mask() == before && stale == nil {
 		return nil
 	}
-	if err := r.poller.register(fd, e.mask(), e.gen, known && before != 0); err != nil {
+	// A stale occupant means the number was closed and reused: the kernel
+	// has forgotten it, so it is registered afresh (kqueue, unlike epoll,
+	// would not tell a modification of a forgotten descriptor from one of
+	// a live one).
+	if err := r.poller.register(fd, e.mask(), e.gen, known && before != 0 && stale == nil); err != nil {
 		e.reader, e.writer = prevR, prevW
 		r.tellStale(stale)
 		return fmt.Errorf("reactor: watch descriptor %d: %w", fd, err)
