@@ -18,7 +18,7 @@ import (
 // remove when it closes, and the lock file of WantPID.
 type unixListen struct {
 	address string
-	lock    *filesystemLock
+	lock    *reactor.FilesystemLock
 }
 
 // release ports the end of unix.Port.connectionLost: the socket file is
@@ -27,8 +27,8 @@ func (u *unixListen) release() {
 	if inFilesystem(u.address) {
 		_ = os.Remove(u.address)
 	}
-	if u.lock != nil && u.lock.locked {
-		_ = u.lock.unlock()
+	if u.lock != nil && u.lock.Locked() {
+		_ = u.lock.Unlock()
 	}
 }
 
@@ -60,22 +60,22 @@ func ListenUNIX(r *reactor.Reactor, address string, factory protocol.Factory, op
 	reserveDescriptor()
 	u := &unixListen{address: address}
 	if opts.WantPID {
-		u.lock = &filesystemLock{name: address + ".lock"}
-		ok, err := u.lock.lock()
+		u.lock = reactor.NewFilesystemLock(address + ".lock")
+		ok, err := u.lock.Lock()
 		switch {
 		case err != nil:
 			return fail(err)
 		case !ok:
 			return fail(protocol.ErrLockHeld)
 		}
-		if !u.lock.clean {
+		if !u.lock.Clean() {
 			removeStaleSocket(address)
 		}
 	}
 	fd, err := listenUNIXSocket(address, mode, backlog)
 	if err != nil {
 		if u.lock != nil {
-			_ = u.lock.unlock()
+			_ = u.lock.Unlock()
 		}
 		return fail(err)
 	}
