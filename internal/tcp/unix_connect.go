@@ -54,12 +54,16 @@ func (c *Conn) prepareUNIX() {
 			return
 		}
 	}
+	sa, err := unixSockaddr(address)
+	if err != nil {
+		c.failSoon(&protocol.ConnectError{OSError: err, Msg: c.dest()})
+		return
+	}
 	fd, err := newStreamSocket(unix.AF_UNIX)
 	if err != nil {
 		c.failSoon(&protocol.ConnectError{OSError: err, Msg: c.dest() + " (socket)"})
 		return
 	}
 	c.fd = fd
-	sa := unixSockaddr(address)
 	c.r.CallLater(0, func() { c.connectNow(sa) })
 }

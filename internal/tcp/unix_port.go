@@ -105,11 +105,15 @@ func removeStaleSocket(address string) {
 }
 
 func listenUNIXSocket(address string, mode fs.FileMode, backlog int) (int, error) {
+	sa, err := unixSockaddr(address)
+	if err != nil {
+		return -1, err
+	}
 	fd, err := newStreamSocket(unix.AF_UNIX)
 	if err != nil {
 		return -1, err
 	}
-	if err := unix.Bind(fd, unixSockaddr(address)); err != nil {
+	if err := unix.Bind(fd, sa); err != nil {
 		_ = unix.Close(fd)
 		return -1, err
 	}
