@@ -18,7 +18,8 @@ import (
 // factory, as Connect does for TCP; the transport is a *Conn (a
 // protocol.UNIXTransport). Nothing fails synchronously: a missing socket
 // file (a *protocol.ConnectError wrapping ENOENT), a socket nobody accepts
-// on (a *protocol.ConnectionRefusedError), a timeout, and with
+// on (a *protocol.ConnectionRefusedError), one whose listen backlog is
+// full (a *protocol.ConnectError wrapping EAGAIN), a timeout, and with
 // opts.CheckPID a lock file no live process holds (a *protocol.BadFileError
 // inside a *protocol.ConnectError; a lock that cannot be checked, such as
 // one held by another user's process, gives the check's error there, as
