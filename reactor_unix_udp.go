@@ -8,7 +8,8 @@ import (
 
 // ListenUNIX ports reactor.listenUNIX: it listens on the UNIX stream
 // socket address — a filesystem path, or on Linux "\x00name" in the
-// abstract namespace — and calls factory.BuildProtocol for each connection
+// abstract namespace (elsewhere such a name fails with an error wrapping
+// errors.ErrUnsupported) — and calls factory.BuildProtocol for each connection
 // accepted, whose transport is a [protocol.UNIXTransport] (descriptor
 // passing, peer credentials). The socket file gets opts.Mode (0666 by
 // default) and is removed when the port closes. With opts.WantPID the port

@@ -18,7 +18,8 @@
 //   - MemoryReactor's socket-adoption methods, its install and resolve:
 //     braid's reactor has none of them. (Its listenUNIX, connectUNIX,
 //     listenUDP, listenSSL and connectSSL are here, and
-//     FakeDatagramTransport with them.)
+//     FakeDatagramTransport with them; so is a listenMulticast, which
+//     Twisted's double lacks, with FakeMulticastTransport.)
 //
 // # Threading
 //

@@ -44,3 +44,16 @@ func ExampleMemoryReactor_ListenUDP() {
 	// udp: 53 127.0.0.1 127.0.0.1:53
 	// unix: /run/stub.sock
 }
+
+// MemoryReactor records ListenMulticast and connects the protocol to a
+// FakeMulticastTransport, which keeps the groups joined and the settings.
+func ExampleMemoryReactor_ListenMulticast() {
+	r := braidtest.NewMemoryReactor()
+	tr, _ := r.ListenMulticast(5353, &dnsStub{}, protocol.ListenMulticastOptions{ListenMultiple: true})
+	tr.JoinGroup("224.0.0.251", "")
+	_ = tr.SetTTL(255)
+	rec := r.MulticastPorts[0]
+	fmt.Println(rec.Port, rec.Opts.ListenMultiple, rec.Transport.Groups, rec.Transport.TTL)
+	// Output:
+	// 5353 true [{224.0.0.251 }] 255
+}

@@ -13,13 +13,14 @@ import (
 // that does no I/O and runs no loop, but records what it is asked, so that a
 // test can look at what the code under test did and play the outcome by
 // hand. It implements reactor.Core, FDSet, FromThreads, Threads and
-// ErrorLogger, and protocol.ReactorTCP, ReactorUNIX, ReactorUDP, ReactorSSL
-// and ReactorProcess; for
+// ErrorLogger, and protocol.ReactorTCP, ReactorUNIX, ReactorUDP,
+// ReactorMulticast, ReactorSSL and ReactorProcess; for
 // reactor.Time as well, use MemoryReactorClock.
 //
 //   - ListenTCP, ConnectTCP and SpawnProcess are recorded in TCPServers,
-//     TCPClients and Processes; ListenUNIX, ConnectUNIX and ListenUDP in
-//     UNIXServers, UNIXClients and UDPPorts; ListenSSL and ConnectSSL in
+//     TCPClients and Processes; ListenUNIX, ConnectUNIX, ListenUDP and
+//     ListenMulticast in UNIXServers, UNIXClients, UDPPorts and
+//     MulticastPorts; ListenSSL and ConnectSSL in
 //     SSLServers and SSLClients. No connection is ever made: a test plays
 //     one with the record's MakeConnection and a StringTransport.
 //     SpawnProcess connects the protocol to a
@@ -52,6 +53,8 @@ type MemoryReactor struct {
 	UNIXClients []UNIXClient
 	// UDPPorts records each ListenUDP call (Twisted's udpServers).
 	UDPPorts []UDPPort
+	// MulticastPorts records each ListenMulticast call. Beyond Twisted.
+	MulticastPorts []MulticastPort
 	// SSLServers and SSLClients record each ListenSSL and ConnectSSL call,
 	// in order (Twisted's sslServers and sslClients).
 	SSLServers []SSLServer

@@ -19,8 +19,8 @@ import (
 //
 // The zero value is ready to use.
 type RaisingMemoryReactor struct {
-	// ListenErr is what ListenTCP, ListenUNIX and ListenUDP fail with
-	// (Twisted's listenException).
+	// ListenErr is what ListenTCP, ListenUNIX, ListenUDP and
+	// ListenMulticast fail with (Twisted's listenException).
 	ListenErr error
 	// ConnectErr is the reason ConnectTCP and ConnectUNIX report
 	// (Twisted's connectException).

@@ -46,11 +46,7 @@ var _ protocol.ReactorSSL = (*MemoryReactor)(nil)
 // ListenSSL ports listenSSL: it records the call in SSLServers and
 // otherwise does what ListenTCP does (without recording in TCPServers).
 func (m *MemoryReactor) ListenSSL(port int, factory protocol.Factory, config *tls.Config, opts protocol.ListenTCPOptions) (protocol.ListeningPort, error) {
-	ip := net.IPv4zero
-	var zone string
-	if opts.Interface != "" {
-		ip, zone = parseLiteral(opts.Interface)
-	}
+	ip, zone := interfaceIP(opts.Interface)
 	p := &FakePort{Addr: &net.TCPAddr{IP: ip, Port: port, Zone: zone}, Factory: factory}
 	m.SSLServers = append(m.SSLServers, SSLServer{Port: port, Factory: factory, Config: config, Opts: opts, ListeningPort: p})
 	protocol.Bind(factory)

@@ -453,21 +453,9 @@ func tlsFromString(r Reactor, desc string, rest []string, kw map[string]string, 
 	if err != nil {
 		return nil, err
 	}
-	port, err := pyInt(desc, "port", b["port"], 10)
+	port, opts, err := clientTCPArgs(desc, b) // timeout has a default: always set
 	if err != nil {
 		return nil, err
-	}
-	timeout, err := pyInt(desc, "timeout", b["timeout"], 10)
-	if err != nil {
-		return nil, err
-	}
-	opts := protocol.ConnectTCPOptions{Timeout: timeoutOf(timeout)}
-	if a, ok := b["bindAddress"]; ok {
-		ip := net.ParseIP(a)
-		if ip == nil {
-			return nil, &DescriptionError{Description: desc, Kind: KindValue, Msg: fmt.Sprintf("bindAddress %q is not an IP address", a)}
-		}
-		opts.BindAddress = &net.TCPAddr{IP: ip}
 	}
 	certPath, haveCert := b["certificate"]
 	keyPath, haveKey := b["privateKey"]

@@ -232,6 +232,11 @@ func (h *hostnameRace) cancel() {
 	h.finish(nil, err)
 }
 
+// lookupIP6 resolves a TCP6ClientEndpoint's host name; tests replace it.
+var lookupIP6 = func(ctx context.Context, host string) ([]netip.Addr, error) {
+	return net.DefaultResolver.LookupNetIP(ctx, "ip6", host)
+}
+
 // TCP6ClientEndpoint ports TCP6ClientEndpoint: connect to Host:Port over
 // IPv6. A host name is resolved to its IPv6 addresses (the first one is
 // used), off the reactor goroutine when the reactor offers
@@ -254,23 +259,28 @@ func (e *TCP6ClientEndpoint) Connect(factory protocol.Factory) *reactor.Deferred
 	if !ok {
 		return reactor.Fail(&DNSLookupError{Host: e.Host, Err: fmt.Errorf("the reactor cannot resolve names (no reactor.FromThreads)")})
 	}
-	out := reactor.NewDeferred(nil)
+	// The resolution fires resolved; the Deferred returned waits on the
+	// connect Deferred its callback returns, so a Cancel reaches whichever
+	// is pending, as in Twisted.
+	resolved := reactor.NewDeferred(nil)
 	host := e.Host
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), protocol.DefaultConnectTimeout)
 		defer cancel()
-		addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip6", host)
+		addrs, err := lookupIP6(ctx, host)
 		ft.CallFromThread(func() {
-			if out.Called() {
-				return
+			switch {
+			case resolved.Called():
+				// cancelled meanwhile
+			case err != nil || len(addrs) == 0:
+				_ = resolved.Errback(&DNSLookupError{Host: host, Err: err})
+			default:
+				_ = resolved.Callback(addrs[0])
 			}
-			if err != nil || len(addrs) == 0 {
-				_ = out.Errback(&DNSLookupError{Host: host, Err: err})
-				return
-			}
-			lit := &TCP6ClientEndpoint{Reactor: e.Reactor, Host: addrs[0].String(), Port: e.Port, Opts: e.Opts}
-			lit.Connect(factory).ChainDeferred(out)
 		})
 	}()
-	return out
+	return resolved.AddCallback(func(a any) (any, error) {
+		lit := &TCP6ClientEndpoint{Reactor: e.Reactor, Host: a.(netip.Addr).String(), Port: e.Port, Opts: e.Opts}
+		return lit.Connect(factory), nil
+	})
 }

@@ -17,6 +17,13 @@ import (
 // handshake ends the connection: the protocol gets ConnectionLost (and a
 // client factory ClientConnectionLost) with a reason wrapping a
 // [*TLSError].
+//
+// Unlike Twisted's verify callbacks, the callbacks of a tls.Config
+// (GetCertificate, GetConfigForClient, GetClientCertificate,
+// VerifyPeerCertificate, VerifyConnection) run on the goroutine that runs
+// the handshake, not on the reactor goroutine: they must not touch reactor
+// state, and must not wait for the reactor (BlockingCallFromThread), which
+// may be waiting for the handshake to end. The same holds for StartTLS.
 type ReactorSSL interface {
 	// ListenSSL ports listenSSL: ListenTCP whose connections are servers
 	// of TLS with config (which needs at least one certificate). Failures

@@ -88,7 +88,9 @@ type UDPTransport interface {
 	ListeningPort
 	// WriteTo ports write(data, addr) on a port that is not connected: send
 	// data as one datagram to addr, a *net.UDPAddr whose IP is of the
-	// port's family. It fails with a *MessageLengthError for a datagram too
+	// port's family (a port bound to "::" also takes IPv4 addresses,
+	// sent IPv4-mapped: it hears IPv4 senders, and writing back to the
+	// address DatagramReceived got works). It fails with a *MessageLengthError for a datagram too
 	// long, an *InvalidAddressError for a bad address, and
 	// ErrUDPConnected on a connected port (to another address than the
 	// one connected to). A refused datagram is silently dropped.

@@ -9,7 +9,9 @@ import (
 // ReactorUNIX ports IReactorUNIX: listening for and making connections on
 // UNIX stream sockets. An address is a filesystem path, or on Linux a name
 // in the abstract namespace when it starts with a NUL byte ("\x00name"), as
-// in Twisted. braid.Reactor implements it; a fake records the calls.
+// in Twisted (elsewhere such a name fails with an error wrapping
+// errors.ErrUnsupported). braid.Reactor implements it; a fake records the
+// calls.
 type ReactorUNIX interface {
 	// ListenUNIX ports listenUNIX: listen on address and call
 	// factory.BuildProtocol for each connection accepted. Failures are

@@ -326,10 +326,14 @@ func (c *Conn) connectNow(sa unix.Sockaddr) {
 	for err == unix.EINTR {
 		err = unix.Connect(c.fd, sa)
 	}
-	switch err {
-	case nil, unix.EISCONN:
+	switch {
+	case err == unix.EAGAIN && c.unixSock:
+		// A UNIX socket's full backlog: nothing is in progress, and the
+		// socket would only hang up.
+		c.failIfNotConnected(connectError(err, c.dest()))
+	case err == nil, err == unix.EISCONN:
 		c.connectDone()
-	case unix.EINPROGRESS, unix.EALREADY, unix.EAGAIN:
+	case err == unix.EINPROGRESS, err == unix.EALREADY, err == unix.EAGAIN:
 		// Writable means connected or failed; a failure also raises
 		// EPOLLERR, which the reactor turns into ConnectionLost, where the
 		// socket error is read too. (Twisted also watches for readable,

@@ -3,6 +3,8 @@
 package tcp
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"runtime"
 	"strings"
@@ -15,21 +17,31 @@ import (
 // leading '@', and would also take a filesystem path starting with '@' for
 // an abstract name, so such a path is given to the kernel as "./@...".
 
+// abstractNamespace reports whether the kernel has Linux's abstract
+// namespace; tests turn it off to see what other systems do.
+var abstractNamespace = runtime.GOOS == "linux"
+
 // inFilesystem ports _inFilesystemNamespace: whether address names a file
 // (rather than an abstract name).
 func inFilesystem(address string) bool {
 	return !strings.HasPrefix(address, "\x00")
 }
 
+// errNoAbstractNamespace is the error for an abstract name on a kernel
+// without the namespace, where x/sys would bind a file named "@name".
+var errNoAbstractNamespace = fmt.Errorf("abstract UNIX socket names on %s: %w", runtime.GOOS, errors.ErrUnsupported)
+
 // unixSockaddr is the kernel form of address.
-func unixSockaddr(address string) *unix.SockaddrUnix {
+func unixSockaddr(address string) (*unix.SockaddrUnix, error) {
 	switch {
+	case !inFilesystem(address) && !abstractNamespace:
+		return nil, errNoAbstractNamespace
 	case !inFilesystem(address):
-		return &unix.SockaddrUnix{Name: "@" + address[1:]}
+		return &unix.SockaddrUnix{Name: "@" + address[1:]}, nil
 	case strings.HasPrefix(address, "@"):
-		return &unix.SockaddrUnix{Name: "./" + address}
+		return &unix.SockaddrUnix{Name: "./" + address}, nil
 	}
-	return &unix.SockaddrUnix{Name: address}
+	return &unix.SockaddrUnix{Name: address}, nil
 }
 
 // unixAddrOf converts a kernel address back: "" for an unbound socket,

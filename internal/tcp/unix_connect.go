@@ -18,10 +18,12 @@ import (
 // factory, as Connect does for TCP; the transport is a *Conn (a
 // protocol.UNIXTransport). Nothing fails synchronously: a missing socket
 // file (a *protocol.ConnectError wrapping ENOENT), a socket nobody accepts
-// on (a *protocol.ConnectionRefusedError), a timeout, and with
+// on (a *protocol.ConnectionRefusedError), one whose listen backlog is
+// full (a *protocol.ConnectError wrapping EAGAIN), a timeout, and with
 // opts.CheckPID a lock file no live process holds (a *protocol.BadFileError
-// inside a *protocol.ConnectError) all arrive through
-// ClientConnectionFailed.
+// inside a *protocol.ConnectError; a lock that cannot be checked, such as
+// one held by another user's process, gives the check's error there, as
+// Twisted's isLocked raises) all arrive through ClientConnectionFailed.
 func ConnectUNIX(r *reactor.Reactor, address string, factory protocol.ClientFactory, opts protocol.ConnectUNIXOptions) *Connector {
 	if factory == nil {
 		panic("braid: ConnectUNIX to " + strconv.Quote(address) + ": nil factory")
@@ -39,12 +41,23 @@ func (c *Conn) prepareUNIX() {
 	cn := c.connector
 	address := cn.unixAddress
 	c.peer = &net.UnixAddr{Name: address, Net: "unix"}
-	switch {
-	case address == "":
+	if address == "" {
 		c.failSoon(&protocol.ConnectError{OSError: errors.New("empty address"), Msg: c.dest()})
 		return
-	case cn.checkPID && !isLocked(address+".lock"):
-		c.failSoon(&protocol.ConnectError{OSError: &protocol.BadFileError{Path: address}, Msg: c.dest()})
+	}
+	if cn.checkPID {
+		locked, err := reactor.IsLocked(address + ".lock")
+		if err == nil && !locked {
+			err = &protocol.BadFileError{Path: address}
+		}
+		if err != nil {
+			c.failSoon(&protocol.ConnectError{OSError: err, Msg: c.dest()})
+			return
+		}
+	}
+	sa, err := unixSockaddr(address)
+	if err != nil {
+		c.failSoon(&protocol.ConnectError{OSError: err, Msg: c.dest()})
 		return
 	}
 	fd, err := newStreamSocket(unix.AF_UNIX)
@@ -53,6 +66,5 @@ func (c *Conn) prepareUNIX() {
 		return
 	}
 	c.fd = fd
-	sa := unixSockaddr(address)
 	c.r.CallLater(0, func() { c.connectNow(sa) })
 }

@@ -18,7 +18,7 @@ import (
 // remove when it closes, and the lock file of WantPID.
 type unixListen struct {
 	address string
-	lock    *filesystemLock
+	lock    *reactor.FilesystemLock
 }
 
 // release ports the end of unix.Port.connectionLost: the socket file is
@@ -27,8 +27,8 @@ func (u *unixListen) release() {
 	if inFilesystem(u.address) {
 		_ = os.Remove(u.address)
 	}
-	if u.lock != nil && u.lock.locked {
-		_ = u.lock.unlock()
+	if u.lock != nil && u.lock.Locked() {
+		_ = u.lock.Unlock()
 	}
 }
 
@@ -60,22 +60,22 @@ func ListenUNIX(r *reactor.Reactor, address string, factory protocol.Factory, op
 	reserveDescriptor()
 	u := &unixListen{address: address}
 	if opts.WantPID {
-		u.lock = &filesystemLock{name: address + ".lock"}
-		ok, err := u.lock.lock()
+		u.lock = reactor.NewFilesystemLock(address + ".lock")
+		ok, err := u.lock.Lock()
 		switch {
 		case err != nil:
 			return fail(err)
 		case !ok:
 			return fail(protocol.ErrLockHeld)
 		}
-		if !u.lock.clean {
+		if !u.lock.Clean() {
 			removeStaleSocket(address)
 		}
 	}
 	fd, err := listenUNIXSocket(address, mode, backlog)
 	if err != nil {
 		if u.lock != nil {
-			_ = u.lock.unlock()
+			_ = u.lock.Unlock()
 		}
 		return fail(err)
 	}
@@ -105,11 +105,15 @@ func removeStaleSocket(address string) {
 }
 
 func listenUNIXSocket(address string, mode fs.FileMode, backlog int) (int, error) {
+	sa, err := unixSockaddr(address)
+	if err != nil {
+		return -1, err
+	}
 	fd, err := newStreamSocket(unix.AF_UNIX)
 	if err != nil {
 		return -1, err
 	}
-	if err := unix.Bind(fd, unixSockaddr(address)); err != nil {
+	if err := unix.Bind(fd, sa); err != nil {
 		_ = unix.Close(fd)
 		return -1, err
 	}

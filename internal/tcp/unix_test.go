@@ -249,7 +249,7 @@ func TestUNIX_WantPIDLocking(t *testing.T) {
 	if target, err := os.Readlink(lock); err != nil || target != strconv.Itoa(os.Getpid()) {
 		t.Errorf("lock names %q (%v), want our pid", target, err)
 	}
-	if !isLocked(lock) {
+	if locked, err := reactor.IsLocked(lock); !locked || err != nil {
 		t.Error("isLocked says the live lock is free")
 	}
 	_, err = ListenUNIX(r, path, protocol.FactoryFor(nil), protocol.ListenUNIXOptions{WantPID: true})
@@ -273,7 +273,7 @@ func TestUNIX_WantPIDLocking(t *testing.T) {
 		t.Fatal(err)
 	}
 	syscall.Close(fd)
-	if isLocked(lock) {
+	if locked, err := reactor.IsLocked(lock); locked || err != nil {
 		t.Error("isLocked says a dead process's lock is held")
 	}
 	// isLocked took the stale lock over and released it, as Twisted's
@@ -285,8 +285,8 @@ func TestUNIX_WantPIDLocking(t *testing.T) {
 	if err != nil {
 		t.Fatalf("taking over a stale lock and socket: %v", err)
 	}
-	if !p.unix.lock.locked || p.unix.lock.clean {
-		t.Errorf("lock locked %v clean %v, want true false", p.unix.lock.locked, p.unix.lock.clean)
+	if !p.unix.lock.Locked() || p.unix.lock.Clean() {
+		t.Errorf("lock locked %v clean %v, want true false", p.unix.lock.Locked(), p.unix.lock.Clean())
 	}
 	p.ConnectionLost(nil)
 }

@@ -33,6 +33,7 @@ func Connect(r *reactor.Reactor, host string, port int, factory protocol.ClientF
 	if factory == nil {
 		panic("braid: ConnectTCP to " + net.JoinHostPort(host, strconv.Itoa(port)) + ": nil factory")
 	}
+	protocol.Bind(factory)
 	c := &failingConnector{r: r, factory: factory, dest: &net.TCPAddr{Port: port}, host: host, err: errUnsupported}
 	if a, err := netip.ParseAddr(host); err == nil {
 		c.dest.IP = a.AsSlice()
@@ -108,6 +109,7 @@ func ConnectUNIX(r *reactor.Reactor, address string, factory protocol.ClientFact
 	if factory == nil {
 		panic("braid: ConnectUNIX to " + strconv.Quote(address) + ": nil factory")
 	}
+	protocol.Bind(factory)
 	c := &failingConnector{r: r, factory: factory, dest: &net.TCPAddr{}, unixDest: &net.UnixAddr{Name: address, Net: "unix"}, host: address, err: errUNIXUnsupported}
 	_ = c.Connect()
 	return c

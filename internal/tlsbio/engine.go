@@ -302,16 +302,6 @@ func (e *Engine) shutdownFinished(reason *reactor.Failure) {
 	e.loseLower()
 }
 
-// ReadConnectionLost is told that the lower stream has ended (EOF) while
-// its writing side may stay open: the TLS layer reads what is left and
-// then ends the connection, cleanly only if close_notify came first.
-func (e *Engine) ReadConnectionLost() {
-	e.pipe.closeRead()
-	if e.handshakeDone {
-		e.readAvailable()
-	}
-}
-
 // DataReceived takes ciphertext from the lower transport.
 func (e *Engine) DataReceived(data []byte) {
 	if e.lostTLS || e.lowerLost {
@@ -454,7 +444,10 @@ func (e *Engine) ConnectionLost(reason *reactor.Failure) {
 	if e.handshakeDone {
 		e.readAvailable()
 	} else {
-		<-e.done // the handshake's end: CPU work only, never the network
+		// The handshake's end: with the input closed it fails at once,
+		// unless a tls.Config callback is still running (see
+		// protocol.ReactorSSL on what those may not do).
+		<-e.done
 		e.drain()
 	}
 	if e.closed {

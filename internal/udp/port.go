@@ -34,6 +34,8 @@ type Port struct {
 	family int
 	buf    []byte // one read; its size is the maximum packet size
 	host   *net.UDPAddr
+	// dualStack: bound to "::", so IPv4 peers are reached IPv4-mapped.
+	dualStack bool
 
 	listening bool         // Twisted's connected: until DoStop has run
 	stopping  bool         // StopListening was called
@@ -89,7 +91,8 @@ func open(r *reactor.Reactor, port int, proto protocol.DatagramProtocol, iface s
 		_ = unix.Close(fd)
 		return fail(err)
 	}
-	p := &Port{r: r, fd: fd, proto: proto, iface: iface, port: port, family: family, buf: make([]byte, maxPacket)}
+	p := &Port{r: r, fd: fd, proto: proto, iface: iface, port: port, family: family, buf: make([]byte, maxPacket),
+		dualStack: ip.Is6() && ip.IsUnspecified()}
 	p.host = p.localAddr()
 	if err := r.AddReader(p); err != nil {
 		_ = unix.Close(fd)
@@ -248,7 +251,11 @@ func (p *Port) WriteSequence(data [][]byte, addr net.Addr) error {
 }
 
 // destination checks a WriteTo address as Twisted's write does: an IP
-// address of the port's family.
+// address of the port's family. A port bound to "::" hears IPv4 senders
+// and reports them IPv4-mapped (Twisted's "::ffff:a.b.c.d"), so there an
+// IPv4 address is sent to in that form, and writing back to a sender
+// works. (Go's net.IP cannot tell "127.0.0.1" from "::ffff:127.0.0.1",
+// which Twisted refuses and accepts.) Any other IPv6 port refuses IPv4.
 func (p *Port) destination(addr net.Addr) (unix.Sockaddr, error) {
 	ua, ok := addr.(*net.UDPAddr)
 	if !ok {
@@ -258,7 +265,10 @@ func (p *Port) destination(addr net.Addr) (unix.Sockaddr, error) {
 	if !ok {
 		return nil, &protocol.InvalidAddressError{Address: ua.String(), Msg: "write only takes IP addresses, not host names"}
 	}
-	ip = ip.Unmap().WithZone(ua.Zone)
+	if ip = ip.Unmap(); ip.Is4() && p.dualStack {
+		ip = netip.AddrFrom16(ip.As16())
+	}
+	ip = ip.WithZone(ua.Zone)
 	switch {
 	case ip.Is4() && p.family == unix.AF_INET6:
 		return nil, &protocol.InvalidAddressError{Address: ua.String(), Msg: "IPv6 port written to with an IPv4 address"}
