@@ -66,7 +66,8 @@ func Chan(d *Deferred) <-chan Result {
 // had never been called; a result Wait returns is taken from d, as [Chan]
 // takes it.
 //
-// Called on the goroutine running r's Run (a callback, a timed call), Wait
+// Called on the goroutine running r's Run (a callback, a timed call), or in
+// an InlineCallbacks body or a Cooperator's iterator that it runs, Wait
 // would wait for ever for the reactor it blocks: it returns
 // [ErrWaitOnReactor] at once instead. The goroutine that sets r up before
 // running it is r's too — a trial test function runs there, before the
@@ -119,8 +120,9 @@ func WaitAs[T any](ctx context.Context, r FromThreads, d *Deferred) (T, error) {
 	return ResultAs[T](v)
 }
 
-// inLoop reports whether the calling goroutine is inside r's Run, where a
-// blocking wait for the reactor could never end (see Wait).
+// inLoop reports whether the calling goroutine is inside r's Run, or a
+// coroutine Run waits on, where a blocking wait for the reactor could never
+// end (see Wait).
 func (r *Reactor) inLoop() bool { return r.scope.InLoop() }
 
 // waiter is one Wait: the step it adds to the Deferred hands the result
