@@ -52,7 +52,8 @@ func (r *Reactor) threadPool() *threadPool {
 		return r.pool
 	}
 	p := &threadPool{size: defaultThreadPoolSize}
-	p.logPanic = func(f *Failure) { r.CallFromThread(func() { r.LogError(f, "callInThread") }) }
+	p.notify = func() { r.CallFromThread(p.logPanics) }
+	p.log = func(f *Failure) { r.LogError(f, "callInThread") }
 	r.pool = p
 	if r.halted.isHalted() {
 		p.stopped = true

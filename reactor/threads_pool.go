@@ -39,8 +39,12 @@ type threadPool struct {
 	busy    int // of which are running an item
 	done    sync.WaitGroup
 
-	// logPanic hands a panic in an item to the reactor goroutine.
-	logPanic func(*Failure)
+	// panics holds the Failures of items that panicked, until the reactor
+	// goroutine logs them: notify asks it to (through CallFromThread), and
+	// stop does it itself, as the loop runs no pass after shutdown.
+	panics []*Failure
+	notify func()
+	log    func(*Failure)
 }
 
 type poolItem struct {
@@ -95,10 +99,26 @@ func (p *threadPool) work() {
 func (p *threadPool) run(f func()) {
 	defer func() {
 		if v := recover(); v != nil {
-			p.logPanic(FailureFromPanic(v))
+			failure := FailureFromPanic(v)
+			p.mu.Lock()
+			p.panics = append(p.panics, failure)
+			p.mu.Unlock()
+			p.notify()
 		}
 	}()
 	f()
+}
+
+// logPanics logs the panics of items not logged yet, on the reactor
+// goroutine.
+func (p *threadPool) logPanics() {
+	p.mu.Lock()
+	panics := p.panics
+	p.panics = nil
+	p.mu.Unlock()
+	for _, f := range panics {
+		p.log(f)
+	}
 }
 
 func (p *threadPool) start() {
@@ -126,6 +146,7 @@ func (p *threadPool) stop() {
 		return
 	}
 	p.stopped = true
+	defer p.logPanics() // those of the items run meanwhile
 	var dropped []poolItem
 	if p.workers == 0 {
 		dropped, p.queue = p.queue, nil
