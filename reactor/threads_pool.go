@@ -45,6 +45,9 @@ type threadPool struct {
 	panics []*Failure
 	notify func()
 	log    func(*Failure)
+	// logger is the reactor's (Reactor.Logger), for what stop says while
+	// it waits.
+	logger func() *slog.Logger
 }
 
 type poolItem struct {
@@ -170,7 +173,7 @@ func (p *threadPool) stop() {
 	p.mu.Lock()
 	busy, queued := p.busy, len(p.queue)
 	p.mu.Unlock()
-	slog.Warn(fmt.Sprintf("reactor shutdown is waiting for %d CallInThread calls to return (%d more queued)", busy, queued))
+	p.logger().Warn(fmt.Sprintf("reactor shutdown is waiting for %d CallInThread calls to return (%d more queued)", busy, queued))
 	<-joined
 }
 
