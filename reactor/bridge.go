@@ -73,9 +73,12 @@ func Chan(d *Deferred) <-chan Result {
 // running it is r's too — a trial test function runs there, before the
 // reactor does — but braid cannot tell it from one that has just started
 // Run on another goroutine, so Wait there blocks until ctx ends: call Wait
-// from goroutines of your own. Likewise, if r never runs the step (it has
-// stopped for good), only ctx ends the wait; give ctx a deadline when that
-// can happen. A nil ctx, r or d panics, naming it.
+// from goroutines of your own. When r (braid's reactor) shuts down or is
+// closed before d fires, Wait returns [ErrReactorShutDown], as
+// [BlockingCallFromThread] does: a CallInThread call waiting would
+// otherwise hold up the shutdown, which waits for the pool. With another
+// [FromThreads] that never runs the step, only ctx ends the wait; give ctx
+// a deadline when that can happen. A nil ctx, r or d panics, naming it.
 func Wait(ctx context.Context, r FromThreads, d *Deferred) (any, error) {
 	if ctx == nil {
 		panic("reactor: Wait: nil context.Context")
@@ -92,6 +95,10 @@ func Wait(ctx context.Context, r FromThreads, d *Deferred) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	var halted <-chan struct{}
+	if own, ok := r.(reactorGoroutine); ok {
+		halted = own.haltedChan()
+	}
 	w := &waiter{ch: make(chan Result, 1)}
 	r.CallFromThread(func() {
 		if !w.gone() {
@@ -106,6 +113,11 @@ func Wait(ctx context.Context, r FromThreads, d *Deferred) (any, error) {
 			return res.Value, res.Err
 		}
 		return nil, ctx.Err()
+	case <-halted:
+		if res, ok := w.abandon(); ok {
+			return res.Value, res.Err
+		}
+		return nil, fmt.Errorf("reactor: Wait: %w before the Deferred fired", ErrReactorShutDown)
 	}
 }
 

@@ -9,9 +9,10 @@ import (
 
 // Thread pool errors.
 var (
-	// ErrReactorShutDown is returned by [BlockingCallFromThread] when the
-	// reactor shuts down (or is closed) before the call has a result, and
-	// is the parent of [ErrThreadPoolStopped]. Twisted would wait for ever.
+	// ErrReactorShutDown is returned by [BlockingCallFromThread] and [Wait]
+	// when the reactor shuts down (or is closed) before the call has a
+	// result, and is the parent of [ErrThreadPoolStopped]. Twisted would
+	// wait for ever.
 	ErrReactorShutDown = kind("reactor has shut down", nil)
 	// ErrThreadPoolStopped is returned by CallInThread, and fails the
 	// Deferred of [DeferToThread], once the reactor's pool has stopped at

@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -72,5 +73,28 @@ func TestThreads_ShutdownWaitIsLoggedToTheReactorLogger(t *testing.T) {
 		}
 	default:
 		t.Error("nothing logged to the reactor's logger while shutdown waited for the pool")
+	}
+}
+
+// A pool call blocked in Wait when the reactor shuts down stops waiting
+// with ErrReactorShutDown, as BlockingCallFromThread does: shutdown waits
+// for the pool, so waiting on until ctx ends would hold the reactor
+// goroutine in Stop for as long.
+func TestThreads_WaitInPoolAtShutdown(t *testing.T) {
+	var got error
+	runWith(t, func(r *Reactor) {
+		never := NewDeferred(nil)
+		started := make(chan struct{})
+		_ = r.CallInThread(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			close(started)
+			_, got = Wait(ctx, r, never)
+		})
+		<-started
+		_ = r.Stop()
+	})
+	if !errors.Is(got, ErrReactorShutDown) {
+		t.Errorf("Wait in a pool call at shutdown = %v, want ErrReactorShutDown", got)
 	}
 }
