@@ -66,15 +66,19 @@ func Chan(d *Deferred) <-chan Result {
 // had never been called; a result Wait returns is taken from d, as [Chan]
 // takes it.
 //
-// Called on the goroutine running r's Run (a callback, a timed call), Wait
+// Called on the goroutine running r's Run (a callback, a timed call), or in
+// an InlineCallbacks body or a Cooperator's iterator that it runs, Wait
 // would wait for ever for the reactor it blocks: it returns
 // [ErrWaitOnReactor] at once instead. The goroutine that sets r up before
 // running it is r's too — a trial test function runs there, before the
 // reactor does — but braid cannot tell it from one that has just started
 // Run on another goroutine, so Wait there blocks until ctx ends: call Wait
-// from goroutines of your own. Likewise, if r never runs the step (it has
-// stopped for good), only ctx ends the wait; give ctx a deadline when that
-// can happen. A nil ctx, r or d panics, naming it.
+// from goroutines of your own. When r (braid's reactor) shuts down or is
+// closed before d fires, Wait returns [ErrReactorShutDown], as
+// [BlockingCallFromThread] does: a CallInThread call waiting would
+// otherwise hold up the shutdown, which waits for the pool. With another
+// [FromThreads] that never runs the step, only ctx ends the wait; give ctx
+// a deadline when that can happen. A nil ctx, r or d panics, naming it.
 func Wait(ctx context.Context, r FromThreads, d *Deferred) (any, error) {
 	if ctx == nil {
 		panic("reactor: Wait: nil context.Context")
@@ -91,6 +95,10 @@ func Wait(ctx context.Context, r FromThreads, d *Deferred) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	var halted <-chan struct{}
+	if own, ok := r.(reactorGoroutine); ok {
+		halted = own.haltedChan()
+	}
 	w := &waiter{ch: make(chan Result, 1)}
 	r.CallFromThread(func() {
 		if !w.gone() {
@@ -105,6 +113,11 @@ func Wait(ctx context.Context, r FromThreads, d *Deferred) (any, error) {
 			return res.Value, res.Err
 		}
 		return nil, ctx.Err()
+	case <-halted:
+		if res, ok := w.abandon(); ok {
+			return res.Value, res.Err
+		}
+		return nil, fmt.Errorf("reactor: Wait: %w before the Deferred fired", ErrReactorShutDown)
 	}
 }
 
@@ -119,8 +132,9 @@ func WaitAs[T any](ctx context.Context, r FromThreads, d *Deferred) (T, error) {
 	return ResultAs[T](v)
 }
 
-// inLoop reports whether the calling goroutine is inside r's Run, where a
-// blocking wait for the reactor could never end (see Wait).
+// inLoop reports whether the calling goroutine is inside r's Run, or a
+// coroutine Run waits on, where a blocking wait for the reactor could never
+// end (see Wait).
 func (r *Reactor) inLoop() bool { return r.scope.InLoop() }
 
 // waiter is one Wait: the step it adds to the Deferred hands the result

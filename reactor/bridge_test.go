@@ -246,6 +246,41 @@ func TestWait_OnTheReactorGoroutineIsRefused(t *testing.T) {
 	}
 }
 
+// An InlineCallbacks body and a Cooperator's iterator run while the reactor
+// goroutine waits for them: Wait there would block the loop as surely as in
+// a callback, and is refused the same way rather than hanging until ctx ends.
+func TestWait_InBodiesTheReactorRunsIsRefused(t *testing.T) {
+	r, err := reactor.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inBody, inIterator error
+	wait := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_, err := reactor.Wait(ctx, r, reactor.NewDeferred(nil))
+		return err
+	}
+	r.CallWhenRunning(func() {
+		reactor.InlineCallbacks(func(reactor.Await) (any, error) {
+			inBody = wait()
+			return nil, nil
+		})
+		r.Cooperator().Cooperate(func(func(any) bool) {
+			inIterator = wait()
+			_ = r.Stop()
+		})
+	})
+	if err := r.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for name, err := range map[string]error{"in a body": inBody, "in an iterator": inIterator} {
+		if !errors.Is(err, reactor.ErrWaitOnReactor) {
+			t.Errorf("Wait %s = %v, want ErrWaitOnReactor", name, err)
+		}
+	}
+}
+
 func TestWaitAs(t *testing.T) {
 	r := startReactor(t)
 	var ok, wrong, failed *reactor.Deferred

@@ -28,6 +28,7 @@ func (d *Deferred) WaitingOn() *Deferred {
 func (d *Deferred) clearChainedTo() {
 	if d.aux != nil {
 		d.aux.chainedTo = nil
+		d.dropDebugSites() // and a Failure it holds is no longer unhandled
 	}
 	if _, ok := d.result.(*Deferred); ok {
 		d.setFlag(notWaiting)

@@ -100,7 +100,8 @@ var (
 	// returns the very Deferred it is attached to (D-11; Twisted only warns).
 	ErrReturnedSelf = kind("callback returned the Deferred it was attached to", nil)
 	// ErrWaitOnReactor is returned by [Wait] called on the goroutine running
-	// the reactor, which it would block for ever (Twisted's
+	// the reactor (or in an InlineCallbacks body or a Cooperator's iterator
+	// it runs), which it would block for ever (Twisted's
 	// blockingCallFromThread hangs there).
 	ErrWaitOnReactor = kind("Wait called on the reactor goroutine, which it would deadlock; add a callback instead", nil)
 )

@@ -29,11 +29,20 @@ func bodyFailure(err error, body func(Await) (any, error)) *Failure {
 	return &Failure{value: err, pcs: []uintptr{funcPC(body) + 1}}
 }
 
+// maxAwaitFrames bounds the awaits a Failure's frames record beyond its
+// own stack: Twisted makes a new Failure at each hop, braid adds a frame
+// to the one it has, which a Failure kept and failed afresh in a loop
+// would otherwise grow without end.
+const maxAwaitFrames = 64
+
 // passedThrough records that f reached a body through an await: site is
 // the await's call stack (innermost first), and the first frame outside
 // the coroutine machinery, the awaiting body's own line, is appended to
 // f's frames as the next outer one.
 func (f *Failure) passedThrough(site []uintptr) {
+	if len(f.pcs) >= maxFailureFrames+maxAwaitFrames {
+		return // a Failure awaited over and over (kept and failed afresh)
+	}
 	for _, pc := range site {
 		if name := funcNameForPC(pc); name != "" && !isInlineMachinery(name) {
 			f.pcs = append(f.pcs, pc)

@@ -12,9 +12,9 @@ package reactor
 //
 // The pool stops in the reactor's 'during shutdown' phase, as Twisted's:
 // the calls already queued still run, and shutdown waits for them all to
-// return (saying so through log/slog after a few seconds). After that, and
-// after Close, CallInThread returns [ErrThreadPoolStopped] (Twisted
-// drops the call). A nil f panics, naming it.
+// return (saying so through [Reactor.Logger] after a few seconds). After
+// that, and after Close, CallInThread returns [ErrThreadPoolStopped]
+// (Twisted drops the call). A nil f panics, naming it.
 //
 // Like the rest of the reactor but CallFromThread, CallInThread belongs to
 // the reactor goroutine.
@@ -52,7 +52,9 @@ func (r *Reactor) threadPool() *threadPool {
 		return r.pool
 	}
 	p := &threadPool{size: defaultThreadPoolSize}
-	p.logPanic = func(f *Failure) { r.CallFromThread(func() { r.LogError(f, "callInThread") }) }
+	p.notify = func() { r.CallFromThread(p.logPanics) }
+	p.log = func(f *Failure) { r.LogError(f, "callInThread") }
+	p.logger = r.Logger
 	r.pool = p
 	if r.halted.isHalted() {
 		p.stopped = true

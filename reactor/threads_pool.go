@@ -9,9 +9,10 @@ import (
 
 // Thread pool errors.
 var (
-	// ErrReactorShutDown is returned by [BlockingCallFromThread] when the
-	// reactor shuts down (or is closed) before the call has a result, and
-	// is the parent of [ErrThreadPoolStopped]. Twisted would wait for ever.
+	// ErrReactorShutDown is returned by [BlockingCallFromThread] and [Wait]
+	// when the reactor shuts down (or is closed) before the call has a
+	// result, and is the parent of [ErrThreadPoolStopped]. Twisted would
+	// wait for ever.
 	ErrReactorShutDown = kind("reactor has shut down", nil)
 	// ErrThreadPoolStopped is returned by CallInThread, and fails the
 	// Deferred of [DeferToThread], once the reactor's pool has stopped at
@@ -39,8 +40,15 @@ type threadPool struct {
 	busy    int // of which are running an item
 	done    sync.WaitGroup
 
-	// logPanic hands a panic in an item to the reactor goroutine.
-	logPanic func(*Failure)
+	// panics holds the Failures of items that panicked, until the reactor
+	// goroutine logs them: notify asks it to (through CallFromThread), and
+	// stop does it itself, as the loop runs no pass after shutdown.
+	panics []*Failure
+	notify func()
+	log    func(*Failure)
+	// logger is the reactor's (Reactor.Logger), for what stop says while
+	// it waits.
+	logger func() *slog.Logger
 }
 
 type poolItem struct {
@@ -95,10 +103,26 @@ func (p *threadPool) work() {
 func (p *threadPool) run(f func()) {
 	defer func() {
 		if v := recover(); v != nil {
-			p.logPanic(FailureFromPanic(v))
+			failure := FailureFromPanic(v)
+			p.mu.Lock()
+			p.panics = append(p.panics, failure)
+			p.mu.Unlock()
+			p.notify()
 		}
 	}()
 	f()
+}
+
+// logPanics logs the panics of items not logged yet, on the reactor
+// goroutine.
+func (p *threadPool) logPanics() {
+	p.mu.Lock()
+	panics := p.panics
+	p.panics = nil
+	p.mu.Unlock()
+	for _, f := range panics {
+		p.log(f)
+	}
 }
 
 func (p *threadPool) start() {
@@ -126,6 +150,7 @@ func (p *threadPool) stop() {
 		return
 	}
 	p.stopped = true
+	defer p.logPanics() // those of the items run meanwhile
 	var dropped []poolItem
 	if p.workers == 0 {
 		dropped, p.queue = p.queue, nil
@@ -149,7 +174,7 @@ func (p *threadPool) stop() {
 	p.mu.Lock()
 	busy, queued := p.busy, len(p.queue)
 	p.mu.Unlock()
-	slog.Warn(fmt.Sprintf("reactor shutdown is waiting for %d CallInThread calls to return (%d more queued)", busy, queued))
+	p.logger().Warn(fmt.Sprintf("reactor shutdown is waiting for %d CallInThread calls to return (%d more queued)", busy, queued))
 	<-joined
 }
 

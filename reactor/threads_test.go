@@ -201,9 +201,12 @@ func TestThreads_CallBeforeStartup(t *testing.T) {
 	var ran atomic.Bool
 	_ = r.CallInThread(func() { ran.Store(true) })
 	o := watch(DeferToThread(r, func() (any, error) { return nil, nil }))
-	time.Sleep(10 * time.Millisecond) // a worker started now would have run by then
-	if ran.Load() || o.fired {
-		t.Fatalf("ran before the reactor: %v, %+v", ran.Load(), *o)
+	r.pool.mu.Lock()
+	workers, queued := r.pool.workers, len(r.pool.queue)
+	r.pool.mu.Unlock()
+	if workers != 0 || queued != 2 || ran.Load() || o.fired {
+		t.Fatalf("before the reactor runs: %d workers, %d queued, ran %v, %+v; want none started, both queued",
+			workers, queued, ran.Load(), *o)
 	}
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
@@ -235,6 +238,7 @@ func TestThreads_PoolIsBounded(t *testing.T) {
 	var mu sync.Mutex
 	running, most := 0, 0
 	var order []int
+	full := make(chan struct{}) // closed once size calls run at once
 	runWith(t, func(r *Reactor) {
 		_ = r.SuggestThreadPoolSize(size)
 		var ds []*Deferred
@@ -244,8 +248,14 @@ func TestThreads_PoolIsBounded(t *testing.T) {
 				running++
 				most = max(most, running)
 				order = append(order, i)
+				if running == size && most == size && len(order) == size {
+					close(full)
+				}
 				mu.Unlock()
-				time.Sleep(2 * time.Millisecond) // overlap with the others
+				select { // the first size calls wait for each other
+				case <-full:
+				case <-time.After(5 * time.Second):
+				}
 				mu.Lock()
 				running--
 				mu.Unlock()

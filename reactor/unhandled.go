@@ -37,16 +37,17 @@ func (d *Deferred) trackUnhandled() {
 		d.forgetUnhandled()
 		return
 	}
+	if d.aux != nil && d.aux.debug {
+		// Debugging: the report names where d was made and first fired,
+		// for as long as f rests here (see dropDebugSites).
+		sites := "unhandled in a Deferred (debug):\n" + d.debugSites()
+		f.heldBy.Store(&sites)
+	}
 	if d.aux != nil && d.aux.unhandled != nil {
 		if d.aux.unhandled.Failure == error(f) {
 			return
 		}
 		d.forgetUnhandled()
-	}
-	if d.aux != nil && d.aux.debug {
-		// Debugging: the report names where d was made and first fired.
-		sites := "unhandled in a Deferred (debug):\n" + d.debugSites()
-		f.heldBy.Store(&sites)
 	}
 	e := &tracking.Entry{Failure: f, Scope: tracking.Current()}
 	e.Cleanup = runtime.AddCleanup(d, reportCollected, e)
@@ -66,9 +67,20 @@ func (d *Deferred) forgetUnhandled() {
 }
 
 func (d *Deferred) untrackUnhandled() {
+	d.dropDebugSites()
 	e := d.aux.unhandled
 	d.aux.unhandled = nil
 	tracking.Untrack(e)
+}
+
+// dropDebugSites takes from the Failure resting unhandled in a debugging
+// d the note of d's sites: d's chain runs on (an errback may handle it,
+// and log it as handled) or hands it on. trackUnhandled puts the note back
+// if the chain comes to rest on it again.
+func (d *Deferred) dropDebugSites() {
+	if d.aux.debug && d.aux.unhandled != nil {
+		d.aux.unhandled.Failure.(*Failure).heldBy.Store(nil)
+	}
 }
 
 // reportCollected runs after a tracked Deferred was garbage collected. One

@@ -13,10 +13,15 @@ import (
 // waiting for the reactor there would never end. It reads stacks, which
 // costs microseconds, or milliseconds for a coroutine; only a blocking
 // call's check uses it.
-func (s *Scope) OnGoroutine() bool {
-	owner := s.goid.Load()
-	g := goid()
-	if g == owner {
+func (s *Scope) OnGoroutine() bool { return runsFor(s.goid.Load()) }
+
+// runsFor reports whether the calling goroutine is owner, or a coroutine
+// that owner made, directly or through other coroutines.
+func runsFor(owner uint64) bool {
+	if owner == 0 {
+		return false
+	}
+	if goid() == owner {
 		return true
 	}
 	creator, ok := pullCreator(stackOf(false))

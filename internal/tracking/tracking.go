@@ -153,13 +153,12 @@ func (s *Scope) Running() {
 // Stopped records that the reactor's Run has returned.
 func (s *Scope) Stopped() { s.loop.Store(0) }
 
-// InLoop reports whether the calling goroutine is inside the reactor's Run:
-// a goroutine that must never block waiting for the reactor. It reads the
-// goroutine's id, so only blocking calls, which wait anyway, use it.
-func (s *Scope) InLoop() bool {
-	g := s.loop.Load()
-	return g != 0 && g == goid()
-}
+// InLoop reports whether the calling goroutine is inside the reactor's Run,
+// or is a coroutine (an InlineCallbacks body, a Cooperator's iterator) that
+// the goroutine inside Run made and waits on: code that must never block
+// waiting for the reactor. It reads stacks (see OnGoroutine), so only
+// blocking calls, which wait anyway, use it.
+func (s *Scope) InLoop() bool { return runsFor(s.loop.Load()) }
 
 // Current returns the Scope of the reactor the calling goroutine belongs
 // to, or nil when none can be told: no reactor is live, or several are and
