@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // FailureKey is the attribute under which [Reactor.LogError] puts the
@@ -39,7 +40,9 @@ func (r *Reactor) Logger() *slog.Logger {
 func ErrorEventOf(rec slog.Record) (ErrorEvent, bool) {
 	var ev ErrorEvent
 	rec.Attrs(func(a slog.Attr) bool {
-		if lf, ok := a.Value.Any().(loggedFailure); ok && a.Key == FailureKey {
+		// The value's type marks LogError's record, whatever group
+		// prefix a handler put on the key.
+		if lf, ok := a.Value.Any().(loggedFailure); ok {
 			ev = ErrorEvent{Failure: lf.f, Why: rec.Message}
 			return false
 		}
@@ -88,7 +91,7 @@ func RecordText(rec slog.Record) string {
 // WithGroup are kept on the records (a group prefixes its keys, as
 // "group.key").
 type LogCapture struct {
-	store  *captureStore
+	store  atomic.Pointer[captureStore] // shared by the handlers WithAttrs and WithGroup make
 	attrs  []slog.Attr
 	prefix string
 }
@@ -98,8 +101,26 @@ type captureStore struct {
 	records []slog.Record
 }
 
-// NewLogCapture returns a capture with no records.
-func NewLogCapture() *LogCapture { return &LogCapture{store: &captureStore{}} }
+// NewLogCapture returns a capture with no records. The zero value works
+// too.
+func NewLogCapture() *LogCapture { return &LogCapture{} }
+
+// records returns the store, making it on first use so that the zero
+// value is ready.
+func (c *LogCapture) records() *captureStore {
+	if st := c.store.Load(); st != nil {
+		return st
+	}
+	c.store.CompareAndSwap(nil, &captureStore{})
+	return c.store.Load()
+}
+
+// derive returns a handler sharing c's records.
+func (c *LogCapture) derive(attrs []slog.Attr, prefix string) *LogCapture {
+	out := &LogCapture{attrs: attrs, prefix: prefix}
+	out.store.Store(c.records())
+	return out
+}
 
 // Option returns WithLogger(slog.New(c)), to pass to reactor.New or
 // braid.New.
@@ -117,22 +138,22 @@ func (c *LogCapture) Handle(_ context.Context, rec slog.Record) error {
 		kept.AddAttrs(a)
 		return true
 	})
-	c.store.mu.Lock()
-	c.store.records = append(c.store.records, kept)
-	c.store.mu.Unlock()
+	st := c.records()
+	st.mu.Lock()
+	st.records = append(st.records, kept)
+	st.mu.Unlock()
 	return nil
 }
 
 // WithAttrs returns a handler that adds attrs to each record and keeps
 // them in the same capture.
 func (c *LogCapture) WithAttrs(attrs []slog.Attr) slog.Handler {
-	out := *c
-	out.attrs = slices.Clone(c.attrs)
+	all := slices.Clone(c.attrs)
 	for _, a := range attrs {
 		a.Key = c.prefix + a.Key
-		out.attrs = append(out.attrs, a)
+		all = append(all, a)
 	}
-	return &out
+	return c.derive(all, c.prefix)
 }
 
 // WithGroup returns a handler that prefixes the keys of later attributes
@@ -141,17 +162,16 @@ func (c *LogCapture) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return c
 	}
-	out := *c
-	out.prefix = c.prefix + name + "."
-	return &out
+	return c.derive(c.attrs, c.prefix+name+".")
 }
 
 // Records returns a copy of the records kept, oldest first.
 func (c *LogCapture) Records() []slog.Record {
-	c.store.mu.Lock()
-	defer c.store.mu.Unlock()
-	out := make([]slog.Record, len(c.store.records))
-	for i, r := range c.store.records {
+	st := c.records()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := make([]slog.Record, len(st.records))
+	for i, r := range st.records {
 		out[i] = r.Clone()
 	}
 	return out
@@ -182,18 +202,19 @@ func (c *LogCapture) Texts() []string {
 // Take removes and returns the records for which match reports true,
 // leaving the others; trial uses it to flush expected errors.
 func (c *LogCapture) Take(match func(slog.Record) bool) []slog.Record {
-	c.store.mu.Lock()
-	defer c.store.mu.Unlock()
+	st := c.records()
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	var taken []slog.Record
-	left := c.store.records[:0]
-	for _, r := range c.store.records {
+	left := st.records[:0]
+	for _, r := range st.records {
 		if match(r) {
 			taken = append(taken, r)
 		} else {
 			left = append(left, r)
 		}
 	}
-	clear(c.store.records[len(left):])
-	c.store.records = left
+	clear(st.records[len(left):])
+	st.records = left
 	return taken
 }

@@ -128,3 +128,15 @@ func TestErrorEventOf_OnlyLogErrorRecords(t *testing.T) {
 		t.Errorf("error events = %+v, want none", evs)
 	}
 }
+
+// The zero LogCapture is ready to use, and a Failure logged through a
+// grouped logger is still recognised as an error event.
+func TestLogCapture_ZeroValueAndGroups(t *testing.T) {
+	var capture LogCapture
+	f := NewFailure(errors.New("boom"))
+	logFailure(slog.New(&capture).WithGroup("conn"), f, "grouped")
+	evs := capture.ErrorEvents()
+	if len(evs) != 1 || evs[0].Failure != f || evs[0].Why != "grouped" {
+		t.Fatalf("error events = %+v, want the grouped Failure", evs)
+	}
+}

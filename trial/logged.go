@@ -76,7 +76,7 @@ func (ru *testRun) reportLogged() {
 		errs = append(errs, reactor.ErrorEvent{Failure: f, Why: whyUnhandled})
 	}
 	for _, ev := range errs {
-		ru.t.Errorf("trial: logged error (%s), not flushed with trial.FlushLoggedErrors:\n%s", ev.Why, ev.Text())
+		ru.t.Errorf("trial: logged error (%s), not flushed with trial.FlushLoggedErrors:\n%s", ev.Why, ev.Failure.Traceback())
 	}
 }
 

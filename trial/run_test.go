@@ -567,5 +567,5 @@ func TestRun_LoggedMessagesAreShownNotFailed(t *testing.T) {
 			return nil
 		})
 	})
-	wantFailure(t, ft, 1, "logged error (by hand)", "by hand\nTraceback", "boom")
+	wantFailure(t, ft, 1, "logged error (by hand)", "Traceback", "boom")
 }
