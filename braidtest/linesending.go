@@ -48,7 +48,10 @@ func (p *LineSendingProtocol) ConnectionMade() {
 }
 
 // LineReceived sends Lines first if WaitForLine is set (once: Lines is then
-// emptied, as in Twisted), and appends line to Response.
+// emptied, as in Twisted), and appends line to Response. Twisted's, whose
+// sending loop reuses the name of its argument, records the last line it
+// sent in place of that first line received; braid records the line
+// received.
 func (p *LineSendingProtocol) LineReceived(line []byte) {
 	if p.WaitForLine {
 		p.sendAll()

@@ -100,10 +100,12 @@ func (d *procExitFD) DoRead() error {
 // or a RemoveAll). The child is not signalled. If it is still
 // unreaped, the orphanage takes the watcher and reaps the child when it
 // exits, so it is never left a zombie; signals still reach it, through
-// the orphanage, until then. No protocol callback follows.
+// the orphanage, until then. That includes a child KillAndReap gave up
+// waiting for: it still holds its watcher, and must not be left a zombie
+// when it does die. No protocol callback follows.
 func (d *procExitFD) ConnectionLost(reason *reactor.Failure) {
 	p := d.p
-	if d.w != nil && !p.gone() && !p.killed && !p.done {
+	if d.w != nil && !p.gone() && !p.done {
 		p.r.RemoveReader(d)
 		p.orphan = adopt(d.w)
 		d.w = nil

@@ -45,7 +45,11 @@ func newKqueueWatcher(pid int) (exitWatcher, error) {
 	_, err = unix.Kevent(kq, ev, nil, nil)
 	if err == unix.ESRCH {
 		// The child has exited already (an unreaped child of ours cannot
-		// be gone): a one-shot 1 ms timer makes the kqueue readable.
+		// be gone): a one-shot 1 ms timer makes the kqueue readable. The
+		// event is made afresh: SetKevent leaves Fflags alone, and
+		// NOTE_EXIT there is no timer unit (FreeBSD refuses unknown
+		// timer flags with EINVAL).
+		ev[0] = unix.Kevent_t{}
 		unix.SetKevent(&ev[0], 0, unix.EVFILT_TIMER, unix.EV_ADD|unix.EV_ONESHOT)
 		ev[0].Data = 1
 		_, err = unix.Kevent(kq, ev, nil, nil)

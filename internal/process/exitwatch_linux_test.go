@@ -210,6 +210,38 @@ func TestOrphanage_ReapsWithEitherWatcher(t *testing.T) {
 	}
 }
 
+// A child KillAndReap gave up on (SIGKILLed but not reaped within
+// killReapTimeout, as a process stuck in the kernel may be) keeps its
+// watcher with the reactor; if the reactor then shuts down, the orphanage
+// must take it, so that it is reaped once it does die, not left a zombie.
+func TestOrphanage_TakesAChildKillAndReapGaveUpOn(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	p := newTrace()
+	var tr *Process
+	p.onMade = func(tp *traceProto) {
+		tr = tp.proc()
+		tr.killed = true // what a KillAndReap that timed out leaves behind
+		_ = h.r.Stop()
+	}
+	h.run(procTimeout, func() { h.spawn(p, "/bin/sleep", []string{"sleep", "100"}, protocol.SpawnOptions{}) })
+	pid := tr.origPid
+	if tr.orphan == nil {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		_, _ = syscall.Wait4(pid, nil, 0, nil)
+		t.Fatal("the reactor closed the watcher of an unreaped child instead of handing it to the orphanage")
+	}
+	if err := tr.SignalProcess(syscall.SIGKILL); err != nil {
+		t.Errorf("SIGKILL through the orphanage: %v", err)
+	}
+	if !tr.orphan.wait(procTimeout) {
+		t.Fatalf("pid %d not reaped by the orphanage", pid)
+	}
+	if !gone(pid) {
+		t.Errorf("pid %d left in the process table", pid)
+	}
+}
+
 // PID reuse: once the child is reaped — by the reactor, or by the
 // orphanage after a shutdown — its pid may go to a stranger at once.
 // SignalProcess must then report ErrProcessExitedAlready and leave the

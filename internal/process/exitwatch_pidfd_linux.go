@@ -39,19 +39,6 @@ func (w *pidfdWatcher) reap() (syscall.WaitStatus, bool, error) {
 	}
 }
 
-// procSiginfo is the part of siginfo_t that waitid fills for a child: the
-// layout of the kernel's struct for SIGCHLD (128 bytes in all).
-type procSiginfo struct {
-	signo  int32
-	errno  int32
-	code   int32
-	_      int32
-	pid    int32
-	uid    uint32
-	status int32
-	_      [100]byte
-}
-
 // si_code values for an exited child (CLD_*).
 const (
 	procCLDExited = 1
