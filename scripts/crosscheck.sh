@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 compiled=(darwin/arm64 darwin/amd64 freebsd/amd64 windows/amd64)
-vetted_only=(netbsd/amd64 openbsd/amd64) # their own writev and pipe code
+vetted_only=(netbsd/amd64 openbsd/amd64 linux/arm64 linux/386) # their own writev, pipe and siginfo code
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for t in "${compiled[@]}" "${vetted_only[@]}"; do
