@@ -55,7 +55,7 @@ func main() {
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("sidebyside", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	group := fs.String("group", "all", "comma-separated groups to run (reactor, process, tcp, conch, lines), or all")
+	group := fs.String("group", "all", "comma-separated groups to run (reactor, process, tcp, conch, lines, tls), or all")
 	runRE := fs.String("run", "", "only workloads whose name matches this regular expression")
 	var cfg config
 	fs.IntVar(&cfg.samples, "samples", 5, "samples per contender; the table shows their median")

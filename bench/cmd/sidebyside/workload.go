@@ -13,7 +13,7 @@ import (
 // package (reactor_workloads.go, process_workloads.go, tcp_workloads.go,
 // conch_workloads.go, lines_workloads.go).
 type Workload struct {
-	Group string // "reactor", "process", "tcp", "conch", "lines": selects with -group
+	Group string // "reactor", "process", "tcp", "conch", "lines", "tls": selects with -group
 	Name  string // row label, e.g. "Deferred: create, 10 callbacks, fire"
 	Unit  string // what one op is, e.g. "op", "process", "connection", "MiB"
 	N     int    // iterations per sample (keep a sample well under a second)
