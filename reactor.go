@@ -39,9 +39,10 @@ var (
 
 // New returns a reactor that is not running yet, configured by opts (see
 // [reactor.Option]: [reactor.WithErrorObserver], [reactor.WithDebugging],
-// [reactor.WithSignalHandlers]). It fails only when the kernel refuses an epoll set or an
-// eventfd. Call Run to start it; release a reactor that is never run, or
-// only crashed, with Close.
+// [reactor.WithSignalHandlers], [reactor.WithLogger]). It fails only when
+// the kernel refuses the reactor's poller (see [reactor.New]). Call Run to
+// start it; release a reactor that is never run, or only crashed, with
+// Close.
 func New(opts ...reactor.Option) (*Reactor, error) {
 	core, err := reactor.New(opts...)
 	if err != nil {

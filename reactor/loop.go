@@ -99,8 +99,8 @@ func WithLogger(l *slog.Logger) Option { return func(r *Reactor) { r.logger = l 
 func WithDebugging() Option { return func(r *Reactor) { r.scope.Debugging = true } }
 
 // New returns a reactor that is not yet running. It fails only if the
-// kernel refuses an epoll set or an eventfd (for instance, out of
-// descriptors). Call Run to start it; a reactor that is never run, or only
+// kernel refuses its poller (an epoll set and an eventfd on Linux, a kqueue
+// and a pipe on macOS and the BSDs), for instance when out of descriptors. Call Run to start it; a reactor that is never run, or only
 // crashed, should be released with Close.
 //
 // The reactor belongs to the goroutine that makes it and, once it runs, to
@@ -238,7 +238,7 @@ func (r *Reactor) CallWhenRunning(f func()) {
 // Crash). It returns [ErrReactorAlreadyRunning] inside Run and
 // [ErrReactorNotRestartable] after a Stop. When Run returns after Stop,
 // the unhandled errors still held by this reactor's Deferreds are logged
-// (D-15) and the reactor's epoll and eventfd are released.
+// (D-15) and the reactor's poller descriptors are released.
 func (r *Reactor) Run() error {
 	if r.started {
 		return ErrReactorAlreadyRunning
@@ -320,7 +320,7 @@ func (r *Reactor) Iterate(delay time.Duration) {
 	r.doIteration(max(delay, 0))
 }
 
-// Close releases the reactor's epoll set and eventfd and logs the unhandled
+// Close releases the reactor's poller descriptors and logs the unhandled
 // errors its Deferreds still hold (D-15). Run does this itself when it
 // returns after Stop; call Close for a reactor that was never run or only
 // crashed. Registered descriptors are not closed. Close is idempotent.
