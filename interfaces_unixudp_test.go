@@ -14,15 +14,6 @@ import (
 	"github.com/braid-go/braid/reactor"
 )
 
-// The UNIX and UDP interfaces, on the real reactor and on the doubles.
-var (
-	_ protocol.ReactorUNIX      = (*braid.Reactor)(nil)
-	_ protocol.ReactorUDP       = (*braid.Reactor)(nil)
-	_ protocol.ReactorMulticast = (*braid.Reactor)(nil)
-	_ protocol.ReactorUNIX      = (*braidtest.MemoryReactor)(nil)
-	_ protocol.ReactorUDP       = (*braidtest.MemoryReactor)(nil)
-)
-
 // statsReactor is what startStats needs: UDP and UNIX sockets.
 type statsReactor interface {
 	protocol.ReactorUDP

@@ -45,14 +45,7 @@ func TestIOPump_CloseReachesPeerThenCloser(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			log := &events{}
-			server := &tracer{name: "s", log: log}
-			client := &tracer{name: "c", log: log}
-			pump := connectPair(iosim.Options{}, server, client)
-			*log = nil
-			tc.act(server, client)
-			pumpAll(t, pump, log)
-			checkEvents(t, tc.want, log)
+			server, client := runCloseCase(t, tc.act, tc.want)
 			if !server.tcp().Disconnected() || !client.tcp().Disconnected() {
 				t.Error("a transport does not report its protocol was given ConnectionLost")
 			}
@@ -88,16 +81,7 @@ func TestIOPump_Abort(t *testing.T) {
 		}, events{`s got "request"`, "pump: true", "c lost: lost", "pump: true", "s lost: aborted", "pump: true", "pump: false"}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			log := &events{}
-			server := &tracer{name: "s", log: log}
-			client := &tracer{name: "c", log: log}
-			pump := connectPair(iosim.Options{}, server, client)
-			*log = nil
-			tc.act(server, client)
-			pumpAll(t, pump, log)
-			checkEvents(t, tc.want, log)
-		})
+		t.Run(tc.name, func(t *testing.T) { runCloseCase(t, tc.act, tc.want) })
 	}
 }
 
@@ -263,4 +247,19 @@ func TestIOPump_PauseHoldsBytesAndClose(t *testing.T) {
 		pumpAll(t, pump, log)
 		checkEvents(t, events{"s lost: done", "pump: true", "c lost: done", "pump: true", "pump: false"}, log)
 	})
+}
+
+// runCloseCase connects two tracers, lets act close or abort, pumps until
+// nothing moves and checks the events against want.
+func runCloseCase(t *testing.T, act func(s, c *tracer), want events) (server, client *tracer) {
+	t.Helper()
+	log := &events{}
+	server = &tracer{name: "s", log: log}
+	client = &tracer{name: "c", log: log}
+	pump := connectPair(iosim.Options{}, server, client)
+	*log = nil
+	act(server, client)
+	pumpAll(t, pump, log)
+	checkEvents(t, want, log)
+	return server, client
 }
