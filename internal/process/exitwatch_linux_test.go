@@ -256,43 +256,67 @@ func TestProcess_SignalAfterReapSparesAStrangerWithThePid_W01(t *testing.T) {
 	}
 	for _, how := range []string{"reactor", "orphanage"} {
 		t.Run(how, func(t *testing.T) {
-			h := newHarness(t)
-			p := newTrace()
-			var tr *Process
-			if how == "reactor" {
-				h.stopOnEnd(p)
-				h.run(procTimeout, func() { tr = h.spawn(p, "/bin/true", []string{"true"}, protocol.SpawnOptions{}) })
-			} else {
-				p.onMade = func(*traceProto) { _ = h.r.Stop() }
-				h.run(procTimeout, func() { tr = h.spawn(p, "/bin/sleep", []string{"sleep", "0.2"}, protocol.SpawnOptions{}) })
-				if tr.orphan == nil || !tr.orphan.wait(procTimeout) {
-					t.Fatal("the orphanage did not reap the child")
+			// Any thread or process started on the machine between the
+			// reap and the stranger's fork can take the pid first; then a
+			// fresh child, with a fresh pid, starts the scenario again.
+			const scenarios = 10
+			for range scenarios {
+				h := newHarness(t)
+				tr := reapedChild(t, h, how)
+				stranger := startWithPid(t, lastPid, tr.origPid)
+				if stranger == nil {
+					continue
 				}
+				if err := tr.SignalProcess(syscall.SIGKILL); !errors.Is(err, protocol.ErrProcessExitedAlready) {
+					t.Errorf("SignalProcess after the reap = %v, want ErrProcessExitedAlready", err)
+				}
+				if err := tr.sendSignal(syscall.SIGKILL); !errors.Is(err, syscall.ESRCH) {
+					t.Errorf("sendSignal after the reap = %v, want ESRCH", err)
+				}
+				if err := tr.KillAndReap(); err != nil {
+					t.Error(err)
+				}
+				if !alive(stranger.Process.Pid) {
+					t.Errorf("the stranger with pid %d was signalled", tr.origPid)
+				}
+				h.noErrors()
+				return
 			}
-			pid := tr.origPid
-			stranger := startWithPid(t, lastPid, pid)
-			if err := tr.SignalProcess(syscall.SIGKILL); !errors.Is(err, protocol.ErrProcessExitedAlready) {
-				t.Errorf("SignalProcess after the reap = %v, want ErrProcessExitedAlready", err)
-			}
-			if err := tr.sendSignal(syscall.SIGKILL); !errors.Is(err, syscall.ESRCH) {
-				t.Errorf("sendSignal after the reap = %v, want ESRCH", err)
-			}
-			if err := tr.KillAndReap(); err != nil {
-				t.Error(err)
-			}
-			if !alive(stranger.Process.Pid) {
-				t.Errorf("the stranger with pid %d was signalled", pid)
-			}
-			h.noErrors()
+			t.Fatalf("in %d tries, something else always took the reaped child's pid first", scenarios)
 		})
 	}
 }
 
-// startWithPid starts `sleep 100` as pid, retrying while other programs
-// on the machine take the pid first; it is killed and reaped at the end.
+// reapedChild spawns a short child and returns it once it has been
+// reaped: by the reactor, or by the orphanage after the reactor stopped.
+func reapedChild(t *testing.T, h *procHarness, how string) *Process {
+	t.Helper()
+	p := newTrace()
+	var tr *Process
+	if how == "reactor" {
+		h.stopOnEnd(p)
+		h.run(procTimeout, func() { tr = h.spawn(p, "/bin/true", []string{"true"}, protocol.SpawnOptions{}) })
+		return tr
+	}
+	p.onMade = func(*traceProto) { _ = h.r.Stop() }
+	h.run(procTimeout, func() { tr = h.spawn(p, "/bin/sleep", []string{"sleep", "0.2"}, protocol.SpawnOptions{}) })
+	if tr.orphan == nil || !tr.orphan.wait(procTimeout) {
+		t.Fatal("the orphanage did not reap the child")
+	}
+	return tr
+}
+
+// startWithPid starts `sleep 100` as pid, retrying while other forks on
+// the machine race it for the pid. It returns nil once the pid is held by
+// someone else (a process, or a thread: threads draw from the same
+// numbers), since no retry can get it then. The stranger is killed and
+// reaped at the end of the test.
 func startWithPid(t *testing.T, lastPid string, pid int) *exec.Cmd {
 	t.Helper()
 	for range 50 {
+		if !gone(pid) {
+			return nil
+		}
 		if err := os.WriteFile(lastPid, []byte(strconv.Itoa(pid-1)), 0); err != nil {
 			t.Fatal(err)
 		}
@@ -308,6 +332,5 @@ func startWithPid(t *testing.T, lastPid string, pid int) *exec.Cmd {
 			return cmd
 		}
 	}
-	t.Fatalf("could not start a process with pid %d", pid)
 	return nil
 }
