@@ -38,6 +38,10 @@ type Reactor struct {
 
 	fds map[int]*fdEntry
 	gen uint32
+	// presumed lists the writers that get DoWrite after the next poll
+	// without having been registered for writability (loop_presumed.go);
+	// presumedSpare is the other half of the double buffer.
+	presumed, presumedSpare []*fdEntry
 
 	// State flags, named as Twisted's ReactorBase has them (R-11..R-15).
 	started       bool // Run is looping
@@ -420,7 +424,7 @@ func (r *Reactor) runDue(now int64) (panicked bool) {
 // whenever running is false, so a 'before startup' trigger waiting on a
 // Deferred makes it spin; braid waits for the next timer or I/O instead.
 func (r *Reactor) timeout() time.Duration {
-	if !r.started {
+	if !r.started || len(r.presumed) > 0 {
 		return 0
 	}
 	r.threadMu.Lock()

@@ -44,18 +44,28 @@ type fdEntry struct {
 	gen    uint32
 	reader ReadDescriptor
 	writer WriteDescriptor
+	kmask  uint32 // the events the poller has for fd
+	// presumed: the writer is presumed writable (loop_presumed.go) and is
+	// not registered with the poller for writing.
+	presumed bool
+	queued   bool // on r.presumed, for DoWrite after the next poll
+	due      bool // on the list this pass's dispatch works through
 }
 
+// mask is the set of events the poller should have for the descriptor.
 func (e *fdEntry) mask() uint32 {
 	var m uint32
 	if e.reader != nil {
 		m |= pollIn
 	}
-	if e.writer != nil {
+	if e.writer != nil && !e.presumed {
 		m |= pollOut
 	}
 	return m
 }
+
+// empty reports whether neither a reader nor a writer is left.
+func (e *fdEntry) empty() bool { return e.reader == nil && e.writer == nil }
 
 // AddReader ports addReader: r.DoRead runs whenever its descriptor is
 // readable, until RemoveReader. Adding a reader that is already registered
@@ -100,7 +110,7 @@ func (r *Reactor) add(fd int, rd ReadDescriptor, wr WriteDescriptor) error {
 		if stale, err = e.dropStale(rd, wr); err != nil {
 			return err
 		}
-		if e.mask() == 0 {
+		if e.empty() {
 			delete(r.fds, fd) // only stale occupants: start afresh
 			known = false
 		}
@@ -109,27 +119,32 @@ func (r *Reactor) add(fd int, rd ReadDescriptor, wr WriteDescriptor) error {
 		r.gen++
 		e = &fdEntry{fd: fd, gen: r.gen}
 	}
-	before := e.mask()
-	prevR, prevW := e.reader, e.writer
+	prevR, prevW, prevPresumed := e.reader, e.writer, e.presumed
 	if rd != nil {
 		e.reader = rd
 	}
 	if wr != nil {
+		if e.writer == nil {
+			e.presumed = presumedWritable(wr)
+		}
 		e.writer = wr
 	}
-	if known && e.mask() == before && stale == nil {
-		return nil
-	}
-	// A stale occupant means the number was closed and reused: the kernel
-	// has forgotten it, so it is registered afresh (kqueue, unlike epoll,
-	// would not tell a modification of a forgotten descriptor from one of
-	// a live one).
-	if err := r.poller.register(fd, e.mask(), e.gen, known && before != 0 && stale == nil); err != nil {
-		e.reader, e.writer = prevR, prevW
-		r.tellStale(stale)
-		return fmt.Errorf("reactor: watch descriptor %d: %w", fd, err)
+	if m := e.mask(); m != e.kmask || stale != nil {
+		// A stale occupant means the number was closed and reused: the
+		// kernel has forgotten it, so it is registered afresh (kqueue,
+		// unlike epoll, would not tell a modification of a forgotten
+		// descriptor from one of a live one).
+		if err := r.poller.register(fd, m, e.gen, e.kmask != 0 && stale == nil); err != nil {
+			e.reader, e.writer, e.presumed = prevR, prevW, prevPresumed
+			r.tellStale(stale)
+			return fmt.Errorf("reactor: watch descriptor %d: %w", fd, err)
+		}
+		e.kmask = m
 	}
 	r.fds[fd] = e
+	if e.presumed {
+		r.queuePresumed(e)
+	}
 	r.tellStale(stale)
 	return nil
 }
@@ -193,7 +208,7 @@ func (r *Reactor) RemoveWriter(wr WriteDescriptor) {
 		return
 	}
 	if e := r.lookup(wr.Fileno(), wr); e != nil && e.writer == wr {
-		e.writer = nil
+		e.writer, e.presumed, e.due = nil, false, false
 		r.update(e)
 	}
 }
@@ -210,12 +225,22 @@ func (r *Reactor) lookup(fd int, s Selectable) *fdEntry {
 	return nil
 }
 
+// update brings the poller in line with e after a reader or writer left
+// (or a presumed writer turned out not to be writable), and forgets e once
+// it is empty. The poller is only called when its events change.
 func (r *Reactor) update(e *fdEntry) {
-	m := e.mask()
-	if m == 0 {
+	if e.empty() {
 		delete(r.fds, e.fd)
 	}
-	if err := r.poller.register(e.fd, m, e.gen, true); err != nil && m != 0 {
+	m := e.mask()
+	if m == e.kmask {
+		return
+	}
+	err := r.poller.register(e.fd, m, e.gen, e.kmask != 0)
+	switch {
+	case err == nil, m == 0:
+		e.kmask = m // a failed removal: the descriptor was closed already
+	default:
 		r.LogError(NewFailure(fmt.Errorf("reactor: update descriptor %d: %w", e.fd, err)), "epoll_ctl")
 	}
 }
@@ -255,7 +280,7 @@ func (r *Reactor) RemoveAll() []Selectable {
 				out = append(out, s)
 			}
 		}
-		e.reader, e.writer = nil, nil
+		e.reader, e.writer, e.presumed, e.due = nil, nil, false, false
 		r.update(e)
 	}
 	return out
@@ -282,6 +307,9 @@ func (r *Reactor) disconnectAll() *Deferred {
 // doIteration polls once (R-03 steps 6 and 7) and dispatches what is ready;
 // it reports whether any descriptor (not the wake-up eventfd) was handled.
 func (r *Reactor) doIteration(timeout time.Duration) (dispatched bool) {
+	if len(r.presumed) > 0 {
+		timeout = 0 // their poll would find them writable at once
+	}
 	if timeout != 0 {
 		// Announce the sleep, then look at the thread-call queue once more:
 		// a call queued before the announcement is seen here and the poll
@@ -301,12 +329,21 @@ func (r *Reactor) doIteration(timeout time.Duration) (dispatched bool) {
 		r.LogError(NewFailure(fmt.Errorf("reactor: poll: %w", err)), "poll")
 		return false
 	}
+	due := r.takePresumed()
 	for _, ev := range evs {
 		e := r.fds[ev.fd]
 		if e == nil || e.gen != ev.gen {
 			continue // removed (or replaced) earlier in this turn
 		}
-		r.dispatch(e, ev.events)
+		events := ev.events
+		if e.due {
+			events |= pollOut // as the poll would have reported it
+			e.due = false
+		}
+		r.dispatch(e, events)
+		dispatched = true
+	}
+	if r.dispatchPresumed(due) {
 		dispatched = true
 	}
 	return dispatched

@@ -53,11 +53,11 @@ type Conn struct {
 
 	writeErr error // a write-through send failed; DoWrite reports it
 
-	reading    bool // registered as a reader
-	lingering  bool // buffer drained, writer kept registered (DoWrite)
-	idlePasses int  // writable passes with nothing to send while lingering
-	holdWrite  bool // bytes queued while lingering: not sent this pass
-	inRead     bool // inside DataReceived
+	reading bool // registered as a reader
+	// kernelFull: the last send stopped short, the kernel buffer is full.
+	// Until a DoWrite drains the queue, the writer waits for the poller
+	// to report room instead of being presumed writable.
+	kernelFull bool
 
 	unixSock  bool           // AF_UNIX: reads and writes carry descriptors (unix_fds.go)
 	fdQueue   []int          // descriptors waiting to be sent (SendFileDescriptor)
@@ -129,10 +129,13 @@ func (c *Conn) startReading() { c.reading = c.r.AddReader(c) == nil }
 func (c *Conn) stopReading()  { c.reading = false; c.r.RemoveReader(c) }
 func (c *Conn) startWriting() { _ = c.r.AddWriter(c) }
 
-func (c *Conn) stopWriting() {
-	c.lingering, c.idlePasses, c.holdWrite = false, 0, false
-	c.r.RemoveWriter(c)
-}
+func (c *Conn) stopWriting() { c.r.RemoveWriter(c) }
+
+// WritablePresumed tells the reactor (internal/writeready) that a write
+// would find room: the socket is connected and its last send was not cut
+// short. The reactor then calls DoWrite after its next poll without
+// registering the socket for writability.
+func (c *Conn) WritablePresumed() bool { return !c.connecting && !c.kernelFull }
 
 // makeConnection hands the connected transport to its protocol (T-01).
 func (c *Conn) makeConnection(p protocol.Protocol) {

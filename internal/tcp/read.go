@@ -89,9 +89,6 @@ func (c *Conn) DoRead() error {
 	if c.aborting || c.fd < 0 {
 		return nil
 	}
-	// A hold set in an earlier pass, whose DoWrite never came (the socket
-	// was full), is stale now: this is a new pass.
-	c.holdWrite = false
 	window := min(c.bufferSize(), maxReadSize)
 	s := getSlab()
 	if len(s.buf)-s.off < window {
@@ -142,10 +139,5 @@ func (c *Conn) readSome(b []byte) (int, error) {
 	return unix.Read(c.fd, b)
 }
 
-// deliver hands data to the protocol, noting that writes made meanwhile
-// are made after this pass's poll (see queuedIntoEmpty).
-func (c *Conn) deliver(data []byte) {
-	c.inRead = true
-	defer func() { c.inRead = false }()
-	c.proto.DataReceived(data)
-}
+// deliver hands data to the protocol.
+func (c *Conn) deliver(data []byte) { c.proto.DataReceived(data) }

@@ -14,8 +14,8 @@ import (
 // The writing half of Conn: Twisted's FileDescriptor buffer, its
 // producer/consumer flow control, and the socket options.
 
-// rawWrite ports write: data is copied and queued, and sent when the socket is
-// writable (T-05; see WriteThrough). It never blocks and never fails; a
+// rawWrite ports write: data is copied and queued, and sent after the next
+// poll, as Twisted sends it (T-05; see WriteThrough and queuedIntoEmpty). It never blocks and never fails; a
 // broken connection is reported through ConnectionLost. Writes after the
 // connection has ended, after LoseWriteConnection completed or after
 // AbortConnection are dropped (Twisted keeps the last kind in a buffer that
@@ -38,6 +38,7 @@ func (c *Conn) rawWrite(data []byte) {
 			return
 		}
 		data = data[n:]
+		c.kernelFull = true
 	}
 	c.wbuf = append(c.wbuf, data...)
 	c.maybePauseProducer()
@@ -72,6 +73,7 @@ func (c *Conn) rawWriteSequence(data [][]byte) {
 			return
 		}
 		skip = n
+		c.kernelFull = true
 	}
 	for _, d := range data {
 		if skip >= len(d) {
@@ -90,24 +92,15 @@ func (c *Conn) rawWriteSequence(data [][]byte) {
 	}
 }
 
-// queuedIntoEmpty registers the writer for bytes queued into an empty
-// buffer. Twisted registers it here and sends on the next poll that finds
-// the socket writable. A writer still registered (lingering, see DoWrite)
-// must not send sooner: bytes written from DataReceived come after this
-// pass's poll, which may have found the socket writable already, so they
-// are held back for one DoWrite — and an AbortConnection from a
-// CallLater(0) drops them, as in Twisted (TestTCP_LingeringWriterSendsWhenTwistedWould_T05).
-// Bytes written before the poll (from a timed call) go out on it, as in
-// Twisted. The one difference left: bytes written to a lingering
-// connection from another connection's callback can leave in the same
-// pass, as they do in Twisted when that connection still has bytes queued.
-func (c *Conn) queuedIntoEmpty() {
-	if c.lingering {
-		c.holdWrite = c.inRead
-		return
-	}
-	c.startWriting()
-}
+// queuedIntoEmpty adds the writer for bytes queued into an empty buffer,
+// as Twisted does; DoWrite sends them after the next poll. While the
+// kernel buffer has room the reactor does that without registering the
+// socket for writability (WritablePresumed), so a write costs no
+// epoll_ctl(2) and a drained writer no ready event; the timing is
+// Twisted's either way: bytes written from DataReceived go out in the
+// next pass, after its timed calls, so an AbortConnection from a
+// CallLater(0) drops them (TestTCP_QueuedWriteSentWhenTwistedWould_T05).
+func (c *Conn) queuedIntoEmpty() { c.startWriting() }
 
 // Buffered returns the number of bytes written but not yet handed to the
 // kernel (Twisted keeps this in dataBuffer and _tempDataBuffer).
@@ -141,11 +134,6 @@ func (c *Conn) DoWrite() error {
 	if c.writeErr != nil {
 		return c.lostBy(c.writeErr)
 	}
-	if c.holdWrite {
-		c.holdWrite = false
-		return nil
-	}
-	sent := false
 	if len(c.fdQueue) > 0 {
 		n, err := c.sendQueuedFDs()
 		c.woff += n
@@ -153,41 +141,28 @@ func (c *Conn) DoWrite() error {
 			return err
 		}
 		if len(c.fdQueue) > 0 {
-			return nil // the kernel is full: the rest on the next pass
+			c.kernelFull = true
+			return nil // the rest when the kernel has room
 		}
-		sent = n > 0
 	}
 	if c.Buffered() > 0 {
 		n, err := send(c.fd, c.wbuf[c.woff:])
 		if err != nil {
 			if isTemporary(err) {
+				c.kernelFull = true
 				return nil
 			}
 			return c.lostBy(err)
 		}
 		c.woff += n
-		sent = true
 	}
 	if c.Buffered() > 0 {
+		c.kernelFull = true
 		c.compact()
 		return nil
 	}
+	c.kernelFull = false
 	c.resetBuffer()
-	if c.mayLinger() {
-		// Stay registered for a few passes: on a busy connection the
-		// next Write comes soon, and this saves two epoll_ctl(2) calls
-		// and a blocking poll per write (BenchmarkTCPEcho64K). What is
-		// sent, and when, is unchanged (see queuedIntoEmpty).
-		switch {
-		case sent:
-			c.lingering, c.idlePasses = true, 0
-			return nil
-		case c.lingering && c.idlePasses < lingerPasses:
-			c.idlePasses++
-			return nil
-		}
-	}
-	c.lingering, c.idlePasses = false, 0
 	c.stopWriting()
 	switch {
 	case c.producer != nil && (!c.streaming || c.producerPaused):
@@ -200,20 +175,6 @@ func (c *Conn) DoWrite() error {
 		c.closeWriteConnection()
 	}
 	return nil
-}
-
-// lingerPasses is how many writable passes with nothing to send a drained
-// connection stays registered for writing. In a request and reply over
-// one reactor the next write comes two passes after the last one was sent.
-const lingerPasses = 3
-
-// mayLinger says whether the writer may stay registered once the buffer has
-// drained: only while nothing waits for the drain (a producer to resume, a
-// close to finish) and while the connection reads, so that a lingering
-// writer never reports a hang-up that Twisted, with no reader and no
-// writer registered, would not see.
-func (c *Conn) mayLinger() bool {
-	return c.reading && !c.readDisconnected && c.producer == nil && !c.disconnecting && !c.writeDisconnecting && !c.opts.WriteThrough
 }
 
 // maxKeptBuffer is the largest write buffer kept for reuse once drained, so
