@@ -1,8 +1,9 @@
 package main
 
-// The tcp group (issue 4): one-connection echo throughput, connection churn,
-// and a port forwarder's throughput — braid beside Twisted
-// (bench/twisted/tcp_*.py), goroutine-per-connection net code, and socat.
+// The tcp group (issues 4 and 15): one-connection echo throughput, 1,000
+// connections of ping-pong (tcp_pingpong.go), connection churn, and a port
+// forwarder's throughput — braid beside Twisted (bench/twisted/tcp_*.py),
+// goroutine-per-connection net code, and socat.
 
 import (
 	"errors"
@@ -82,6 +83,7 @@ func init() {
 			"(DESIGN §2): both ends read each chunk into memory of its own, as Go code holding on to what it " +
 			"receives (a port of Python code that keeps its bytes) must. For the planning decision on issue 4.",
 	})
+	registerPingPong()
 	register(Workload{
 		Group:   "tcp",
 		Name:    "churn: connect, 1 byte each way, close",
