@@ -25,11 +25,14 @@ func check(ws []Workload, tw twistedEnv, stdout io.Writer) error {
 		for _, c := range []struct {
 			name string
 			f    func(int) (time.Duration, error)
-		}{{"braid", w.Braid}, {"plain Go", w.PlainGo}, {w.OtherName, w.Other}} {
+		}{{"braid", w.Braid}, {"plain Go", w.PlainGo}, {w.OtherName, w.Other}, {"Twisted", tw.serverContender(w)}} {
 			if c.f != nil {
 				_, err := timed(c.f, n, 30*time.Second)
 				fails(c.name, err)
 			}
+		}
+		if len(w.TwistedServer) > 0 && tw.missing != "" {
+			fails("Twisted", errors.New(tw.missing))
 		}
 		if len(w.Twisted) > 0 {
 			small := w

@@ -38,6 +38,9 @@ type config struct {
 }
 
 func main() {
+	if code, ok := childMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); ok {
+		os.Exit(code)
+	}
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
@@ -131,7 +134,8 @@ func run(cfg config, stdout, stderr io.Writer) error {
 	}
 	if cfg.list {
 		for _, w := range ws {
-			fmt.Fprintf(stdout, "%-8s %-55s N=%d twisted=%v plainGo=%v\n", w.Group, w.Name, w.N, w.Twisted, w.PlainGo != nil)
+			fmt.Fprintf(stdout, "%-8s %-55s N=%d twisted=%v plainGo=%v\n", w.Group, w.Name, w.N,
+				append(slices.Clone(w.Twisted), w.TwistedServer...), w.PlainGo != nil)
 		}
 		return nil
 	}
@@ -172,7 +176,8 @@ func run(cfg config, stdout, stderr io.Writer) error {
 // measure runs one workload: full-size warm-up samples of each Go contender
 // for at least -warmup, then the Go contenders' samples interleaved (so
 // drift on a shared machine hits them alike), then the Twisted script, which
-// warms up as long. The warm-up is by time because what settles is the heap:
+// warms up as long. A TwistedServer is driven from Go, so it takes its turn
+// among the Go contenders instead. The warm-up is by time because what settles is the heap:
 // until the GC pacer has found its goal and the scavenger stops handing
 // pages back, a Go process keeps faulting in fresh pages, at some 14 µs each
 // on the VM of bench/RESULTS.md; one 7 ms sample of the Deferred chain took
@@ -184,10 +189,14 @@ func measure(w Workload, cfg config, tw twistedEnv, stderr io.Writer) result {
 		f    func(int) (time.Duration, error)
 		out  *outcome
 	}
-	cs := []goContender{{"braid", w.Braid, &r.braid}, {"plain Go", w.PlainGo, &r.plain}, {w.OtherName, w.Other, &r.other}}
+	cs := []goContender{{"braid", w.Braid, &r.braid}, {"plain Go", w.PlainGo, &r.plain}, {w.OtherName, w.Other, &r.other},
+		{"Twisted", tw.serverContender(w), &r.twisted}}
+	if len(w.TwistedServer) > 0 && tw.missing != "" {
+		r.twisted.missing = tw.missing
+	}
 	for _, c := range cs {
 		if c.f == nil {
-			c.out.absent = true
+			c.out.absent = c.out.missing == ""
 			continue
 		}
 		if err := warmUp(c.f, w.N, cfg); err != nil {
@@ -196,7 +205,7 @@ func measure(w Workload, cfg config, tw twistedEnv, stderr io.Writer) result {
 	}
 	for range cfg.samples {
 		for _, c := range cs {
-			if c.out.absent || c.out.err != nil {
+			if c.f == nil || c.out.err != nil {
 				continue
 			}
 			d, err := timed(c.f, w.N, cfg.timeout)
@@ -207,7 +216,9 @@ func measure(w Workload, cfg config, tw twistedEnv, stderr io.Writer) result {
 			c.out.samples = append(c.out.samples, float64(d)/float64(w.N))
 		}
 	}
-	r.twisted = tw.run(w, cfg.samples, cfg.warmup, cfg.warmup+cfg.timeout*time.Duration(cfg.samples+2))
+	if len(w.TwistedServer) == 0 {
+		r.twisted = tw.run(w, cfg.samples, cfg.warmup, cfg.warmup+cfg.timeout*time.Duration(cfg.samples+2))
+	}
 
 	fmt.Fprintf(stderr, "%-8s %-50s braid %s  Twisted %s  plain Go %s\n", w.Group, w.Name,
 		formatPerOp(r.braid.median()), formatPerOp(r.twisted.median()), formatPerOp(r.plain.median()))

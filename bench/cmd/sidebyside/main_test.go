@@ -11,6 +11,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// TestMain lets the test binary be the ping-pong rows' server child, as
+// the runner binary is: selfServer re-executes os.Executable with -serve.
+func TestMain(m *testing.M) {
+	if code, ok := childMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); ok {
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
 func TestMedian(t *testing.T) {
 	cases := []struct {
 		in   []float64
@@ -121,6 +130,8 @@ func TestValidate(t *testing.T) {
 		{"zero N", func(w *Workload) { w.N = 0 }, "N must be at least 1"},
 		{"no braid", func(w *Workload) { w.Braid = nil }, "Braid is nil"},
 		{"other unnamed", func(w *Workload) { w.Other = okRun }, "OtherName is empty"},
+		{"two Twisted kinds", func(w *Workload) { w.Twisted = []string{"a.py"}; w.TwistedServer = []string{"b.py"} }, "both Twisted and TwistedServer"},
+		{"server without driver", func(w *Workload) { w.TwistedServer = []string{"b.py"} }, "DriveServer is nil"},
 	}
 	for _, c := range cases {
 		w := good

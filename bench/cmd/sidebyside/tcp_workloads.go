@@ -1,8 +1,9 @@
 package main
 
-// The tcp group (issue 4): one-connection echo throughput, connection churn,
-// and a port forwarder's throughput — braid beside Twisted
-// (bench/twisted/tcp_*.py), goroutine-per-connection net code, and socat.
+// The tcp group (issues 4 and 15): one-connection echo throughput, 1,000
+// connections of ping-pong (tcp_pingpong.go), connection churn, and a port
+// forwarder's throughput — braid beside Twisted (bench/twisted/tcp_*.py),
+// goroutine-per-connection net code, and socat.
 
 import (
 	"errors"
@@ -20,41 +21,55 @@ import (
 
 const tcpChunk = 64 << 10
 
+// goCopyName labels the io.Copy echo server, the echo rows' floor.
+const goCopyName = "plain Go io.Copy"
+
 func init() {
 	register(Workload{
-		Group:   "tcp",
-		Name:    "echo: 64 KiB written and echoed back, one connection",
-		Unit:    "round trip",
-		N:       1000,
-		Bytes:   tcpChunk,
-		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{}) },
-		PlainGo: goEcho,
-		Twisted: []string{"tcp_echo.py", "-size", strconv.Itoa(tcpChunk)},
-		Note: "client and echo server on one reactor (braid, Twisted) or a goroutine each (plain Go: net.Conn, io.Copy); " +
-			"the client writes 64 KiB and waits for all of it to come back. braid with its defaults: each DataReceived " +
-			"gets memory of its own, writes wait for the next reactor pass (Twisted's behaviour).",
+		Group:     "tcp",
+		Name:      "echo: 64 KiB written and echoed back, one connection",
+		Unit:      "round trip",
+		N:         1000,
+		Bytes:     tcpChunk,
+		Braid:     func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{}) },
+		PlainGo:   goEchoRW,
+		Other:     goEcho,
+		OtherName: goCopyName,
+		Twisted:   []string{"tcp_echo.py", "-size", strconv.Itoa(tcpChunk)},
+		Note: "client and echo server on one reactor (braid, Twisted) or a goroutine each (plain Go); the client " +
+			"writes 64 KiB and waits for all of it to come back. braid with its defaults: each DataReceived gets " +
+			"memory of its own, writes wait for the next reactor pass (Twisted's behaviour). plain Go: a goroutine " +
+			"per connection reading into one reused 64 KiB buffer and writing back what it read, the same work as " +
+			"a user-space echo protocol. " + goCopyName + ": io.Copy(c, c), which the kernel may splice(2) without " +
+			"the bytes reaching user space: the floor, not the same work.",
 	})
 	register(Workload{
-		Group:   "tcp",
-		Name:    "echo: the same, braid with ReuseReadBuffer only",
-		Unit:    "round trip",
-		N:       1000,
-		Bytes:   tcpChunk,
-		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{reuse: true}) },
-		PlainGo: goEcho,
+		Group:     "tcp",
+		Name:      "echo: the same, braid with ReuseReadBuffer only",
+		Unit:      "round trip",
+		N:         1000,
+		Bytes:     tcpChunk,
+		Braid:     func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{reuse: true}) },
+		PlainGo:   goEchoRW,
+		Other:     goEcho,
+		OtherName: goCopyName,
 		Note: "both braid ends set TCPConnOptions.ReuseReadBuffer (the protocol does not keep read slices); writes as by " +
-			"default. The difference from the default row is what fresh memory for every read costs.",
+			"default. The difference from the default row is what fresh memory for every read costs. plain Go and " +
+			goCopyName + " as in the first echo row.",
 	})
 	register(Workload{
-		Group:   "tcp",
-		Name:    "echo: the same, braid tuned (ReuseReadBuffer, WriteThrough)",
-		Unit:    "round trip",
-		N:       1000,
-		Bytes:   tcpChunk,
-		Braid:   func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{reuse: true, writeThrough: true}) },
-		PlainGo: goEcho,
+		Group:     "tcp",
+		Name:      "echo: the same, braid tuned (ReuseReadBuffer, WriteThrough)",
+		Unit:      "round trip",
+		N:         1000,
+		Bytes:     tcpChunk,
+		Braid:     func(n int) (time.Duration, error) { return braidEcho(n, tcpTuning{reuse: true, writeThrough: true}) },
+		PlainGo:   goEchoRW,
+		Other:     goEcho,
+		OtherName: goCopyName,
 		Note: "both braid ends set TCPConnOptions.ReuseReadBuffer (the protocol does not keep read slices) and " +
-			"WriteThrough (write to the kernel at once when nothing is queued), what net.Conn code does.",
+			"WriteThrough (write to the kernel at once when nothing is queued): what the plain-Go read/write loop does. " +
+			goCopyName + " as in the first echo row.",
 	})
 	register(Workload{
 		Group:   "tcp",
@@ -68,6 +83,7 @@ func init() {
 			"(DESIGN §2): both ends read each chunk into memory of its own, as Go code holding on to what it " +
 			"receives (a port of Python code that keeps its bytes) must. For the planning decision on issue 4.",
 	})
+	registerPingPong()
 	register(Workload{
 		Group:   "tcp",
 		Name:    "churn: connect, 1 byte each way, close",
@@ -199,7 +215,16 @@ func braidEcho(n int, tuning tcpTuning) (time.Duration, error) {
 }
 
 // goEchoServer serves every connection with io.Copy on its own goroutine.
+// On Linux io.Copy between two TCP sockets may splice(2), so the bytes need
+// not reach user space: the floor for the echo rows, and the server of the
+// churn rows.
 func goEchoServer() (net.Listener, error) {
+	return goServe(func(c net.Conn) { _, _ = io.Copy(c, c) })
+}
+
+// goServe listens on a loopback port and runs serve on its own goroutine
+// for every connection, closing the connection when serve returns.
+func goServe(serve func(net.Conn)) (net.Listener, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -210,14 +235,41 @@ func goEchoServer() (net.Listener, error) {
 			if err != nil {
 				return
 			}
-			go func() { _, _ = io.Copy(c, c); c.Close() }()
+			go func() { serve(c); c.Close() }()
 		}
 	}()
 	return l, nil
 }
 
+// echoReadWrite is the echo a Go programmer writes when the bytes pass
+// through user space: one 64 KiB buffer per connection, reused for every
+// read, and each read written back before the next.
+func echoReadWrite(c net.Conn) {
+	buf := make([]byte, tcpChunk)
+	for {
+		k, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		if _, err := c.Write(buf[:k]); err != nil {
+			return
+		}
+	}
+}
+
+// goEcho times the io.Copy server (the floor).
 func goEcho(n int) (time.Duration, error) {
 	l, err := goEchoServer()
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return echoClient(n, l.Addr().String())
+}
+
+// goEchoRW times the read/write-loop server, the echo rows' ratio base.
+func goEchoRW(n int) (time.Duration, error) {
+	l, err := goServe(echoReadWrite)
 	if err != nil {
 		return 0, err
 	}
@@ -228,32 +280,22 @@ func goEcho(n int) (time.Duration, error) {
 // goEchoKeeping is plain Go under braid's read contract: every read, on
 // both ends, lands in a fresh 64 KiB buffer that the code could keep.
 func goEchoKeeping(n int) (time.Duration, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := goServe(func(c net.Conn) {
+		for {
+			buf := make([]byte, tcpChunk)
+			k, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			if _, err := c.Write(buf[:k]); err != nil {
+				return
+			}
+		}
+	})
 	if err != nil {
 		return 0, err
 	}
 	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				for {
-					buf := make([]byte, tcpChunk)
-					k, err := c.Read(buf)
-					if err != nil {
-						return
-					}
-					if _, err := c.Write(buf[:k]); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
 	c, err := net.Dial("tcp", l.Addr().String())
 	if err != nil {
 		return 0, err

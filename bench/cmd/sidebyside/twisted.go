@@ -104,6 +104,22 @@ func (env twistedEnv) run(w Workload, samples int, warmup, timeout time.Duration
 	return outcome{samples: s}
 }
 
+// serverContender is the Twisted contender of a workload with a
+// TwistedServer: DriveServer against the script run by env's Python. It is
+// nil when the workload has none or Twisted cannot run (see env.missing).
+func (env twistedEnv) serverContender(w Workload) func(int) (time.Duration, error) {
+	if len(w.TwistedServer) == 0 || env.missing != "" {
+		return nil
+	}
+	args := append([]string{filepath.Join(env.dir, w.TwistedServer[0])}, w.TwistedServer[1:]...)
+	start := func(ctx context.Context) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, env.python, args...)
+		cmd.Dir = env.dir
+		return cmd
+	}
+	return func(n int) (time.Duration, error) { return w.DriveServer(n, start) }
+}
+
 var errBadScriptOutput = errors.New("bad script output")
 
 // parseSamples reads the last JSON line of a script's output.

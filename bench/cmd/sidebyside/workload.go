@@ -27,6 +27,18 @@ type Workload struct {
 	// the script prints one JSON line {"ns_per_op": [sample, sample, ...]}.
 	// Empty when there is no Twisted equivalent.
 	Twisted []string
+	// TwistedServer, instead of Twisted, names a server script under
+	// bench/twisted/ and its arguments for a workload whose server runs in a
+	// child process of its own: the runner starts `/usr/bin/python3
+	// bench/twisted/<script> [args...]` through DriveServer, sample by sample,
+	// interleaved with the Go contenders, and shows what DriveServer returns
+	// in the Twisted column.
+	TwistedServer []string
+	// DriveServer runs n ops against the server child that start makes and
+	// returns the elapsed time (or whatever the row measures, see Unit).
+	// Required with TwistedServer; the Go contenders of such a workload call
+	// it too, with their own start.
+	DriveServer func(n int, start serverStart) (time.Duration, error)
 	// Other is an optional fourth contender (e.g. socat for the forwarder),
 	// labelled OtherName; same contract as Braid.
 	Other     func(n int) (time.Duration, error)
@@ -70,6 +82,10 @@ func validate(ws []Workload) error {
 			bad("Bytes is negative")
 		case w.Other != nil && w.OtherName == "":
 			bad("Other is set but OtherName is empty")
+		case len(w.Twisted) > 0 && len(w.TwistedServer) > 0:
+			bad("both Twisted and TwistedServer are set")
+		case len(w.TwistedServer) > 0 && w.DriveServer == nil:
+			bad("TwistedServer is set but DriveServer is nil")
 		}
 		key := w.Group + "\x00" + w.Name
 		if seen[key] {
