@@ -3,79 +3,13 @@
 package tcp
 
 import (
-	"sync"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/braid-go/braid/reactor"
 )
 
-// The reading half of Conn.
-//
-// By default every DataReceived gets memory of its own (DESIGN §2: the
-// slice is the receiver's to keep). Reads go straight into a slab of
-// memory shared by the connections of the process and each DataReceived
-// gets the part its read filled, so a bulk transfer allocates one slab per
-// sixteen 64 KiB reads instead of a buffer per read, and never copies.
-// Reads under slabMinRead are copied out instead, so a small slice a
-// protocol keeps never holds a slab alive; a larger kept slice can, so the
-// memory a kept slice pins is at most slabSize/slabMinRead times its
-// length.
-//
-// What that memory costs is not the copy but the collector: each 64 KiB
-// read is 64 KiB more heap, so in a process with a small heap a bulk
-// transfer starts a collection every few megabytes, and each one stalls
-// the reactor goroutine for about a millisecond on a 2-vCPU machine
-// (bench/RESULTS.md has the measurements). ReuseReadBuffer is the way out
-// for a protocol that does not keep what it is given.
-const (
-	slabSize    = 1 << 20
-	slabMinRead = 16 << 10
-	maxReadSize = 256 << 10
-)
-
-type readSlab struct {
-	buf []byte
-	off int
-}
-
-// slabCache keeps the slabs between reads: a short list under a mutex, a
-// few slabs so that reactors running at once on different goroutines each
-// find one. Not a sync.Pool: with one (per P, emptied at every collection)
-// a bulk transfer allocated the same bytes but kept landing on memory the
-// runtime had just handed back to the OS — 1.3 to 2.5 page faults per
-// 64 KiB round trip instead of 0.05 to 0.8, at some 14 µs each on the
-// 2-vCPU virtual machine of bench/RESULTS.md — and
-// BenchmarkTCPEcho64K/default went from 130 µs to 80 µs without it.
-var slabCache struct {
-	mu    sync.Mutex
-	slabs []*readSlab
-}
-
-const slabCacheMax = 4
-
-func getSlab() *readSlab {
-	slabCache.mu.Lock()
-	var s *readSlab
-	if n := len(slabCache.slabs); n > 0 {
-		s = slabCache.slabs[n-1]
-		slabCache.slabs[n-1] = nil
-		slabCache.slabs = slabCache.slabs[:n-1]
-	}
-	slabCache.mu.Unlock()
-	if s == nil {
-		s = new(readSlab)
-	}
-	return s
-}
-
-func putSlab(s *readSlab) {
-	slabCache.mu.Lock()
-	if len(slabCache.slabs) < slabCacheMax {
-		slabCache.slabs = append(slabCache.slabs, s)
-	}
-	slabCache.mu.Unlock()
-}
+// The reading half of Conn. Where the memory each read lands in comes
+// from is slab.go's job.
 
 // DoRead is called by the reactor when the socket is readable. It reads
 // once (up to BufferSize bytes) and hands the bytes to DataReceived; EOF
