@@ -40,7 +40,9 @@ func TestReactor_CallFromThreadNeverLosesAWakeUp_R10(t *testing.T) {
 					return
 				}
 				if i%7 == 0 {
-					time.Sleep(time.Microsecond) // let the reactor go back to sleep
+					// Let the reactor spin out its idle spin and go back
+					// to sleep, so that the next trip must wake it.
+					time.Sleep(20 * time.Microsecond)
 				}
 			}
 		})
