@@ -50,11 +50,11 @@ func TestServe_EchoesUntilStdinCloses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := make([]byte, pingSize)
-			if err := roundTrip(c, []byte(strings.Repeat("p", pingSize)), in); err != nil {
+			in := make([]byte, pingShape.size)
+			if err := roundTrip(c, []byte(strings.Repeat("p", pingShape.size)), in); err != nil {
 				t.Fatal(err)
 			}
-			if string(in) != strings.Repeat("p", pingSize) {
+			if string(in) != strings.Repeat("p", pingShape.size) {
 				t.Errorf("echo came back as %.20q…", in)
 			}
 			c.Close()

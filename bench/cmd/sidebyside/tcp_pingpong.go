@@ -1,9 +1,11 @@
 package main
 
-// The ping-pong rows of the tcp group (issue 15): 1,000 connections, each
-// doing 1 KiB round trips, against a server in a child process of its own
-// (serve.go), so that the server's CPU time per request can be read apart
-// from the client's.
+// The rows of the tcp group whose server runs in a child process of its
+// own (serve.go), so that the server's CPU time per request can be read
+// apart from the client's (issue 15): ping-pong, 1,000 connections each
+// doing 1 KiB round trips, and echo, one connection doing 64 KiB round
+// trips — the second as the issue measured braid against Go's event
+// loops, a server process driven by a plain-Go client.
 
 import (
 	"bufio"
@@ -21,10 +23,20 @@ import (
 	"time"
 )
 
+// loadShape is what the client does: conns connections, all open before
+// timing starts, each writing size bytes and reading them back.
+type loadShape struct {
+	conns, size int
+	n           int // requests per sample
+}
+
+var (
+	pingShape = loadShape{conns: 1000, size: 1 << 10, n: 20000} // 20 requests per connection
+	echoShape = loadShape{conns: 1, size: tcpChunk, n: 4000}
+)
+
 const (
-	pingConns = 1000    // client connections, all open before timing starts
-	pingSize  = 1 << 10 // bytes each way per request
-	pingN     = 20000   // requests per sample: 20 per connection
+	pingConns = 1000 // the listen backlog the servers ask for
 	// pingLimit bounds one sample's child and connections: a hung server
 	// fails the sample instead of leaking a process.
 	pingLimit = 2 * time.Minute
@@ -43,35 +55,45 @@ const (
 func registerPingPong() {
 	rows := []struct {
 		name    string
+		shape   loadShape
 		braid   string // server kind
 		twisted bool
 		note    string
 	}{
-		{"ping-pong: 1,000 connections, 1 KiB round trips", serveBraid, true,
+		{"echo, server in its own process: 64 KiB round trips, one connection", echoShape, serveBraid, true,
+			"the 64 KiB echo with the server alone in its process and a plain-Go client: only the server's " +
+				"reads get fresh memory. braid defaults; plain Go: a goroutine per connection, one reused 64 KiB " +
+				"buffer, Read then Write; Twisted: bench/twisted/tcp_echo_server.py"},
+		{"echo, server in its own process: the same, braid tuned (ReuseReadBuffer, WriteThrough)", echoShape, serveBraidTuned, false,
+			"the braid server's connections set TCPConnOptions{ReuseReadBuffer: true, WriteThrough: true}; plain Go, " +
+				"the client and the figure as in the rows above"},
+		{"ping-pong: 1,000 connections, 1 KiB round trips", pingShape, serveBraid, true,
 			"braid with its defaults (braid.New, ListenTCP, an echo protocol that writes what DataReceived gets); " +
 				"plain Go: a goroutine per connection, one reused 64 KiB buffer, Read then Write; Twisted: " +
 				"bench/twisted/tcp_echo_server.py, the same echo protocol on the default epoll reactor"},
-		{"ping-pong: the same, braid tuned (ReuseReadBuffer, WriteThrough)", serveBraidTuned, false,
+		{"ping-pong: the same, braid tuned (ReuseReadBuffer, WriteThrough)", pingShape, serveBraidTuned, false,
 			"the braid server's connections set TCPConnOptions{ReuseReadBuffer: true, WriteThrough: true}; plain Go, " +
 				"the client and the figure as in the ping-pong rows above"},
 	}
 	for _, row := range rows {
 		for _, m := range []pingMeasure{pingWall, pingServerCPU} {
+			shape := row.shape
 			w := Workload{
 				Group:       "tcp",
 				Name:        row.name + m.suffix(),
 				Unit:        m.unit(),
-				N:           pingN,
-				Braid:       pingContender(row.braid, m),
-				PlainGo:     pingContender(serveGoRW, m),
-				DriveServer: func(n int, start serverStart) (time.Duration, error) { return pingPong(n, start, m) },
+				N:           shape.n,
+				Bytes:       shape.size,
+				Braid:       pingContender(row.braid, m, shape),
+				PlainGo:     pingContender(serveGoRW, m, shape),
+				DriveServer: func(n int, start serverStart) (time.Duration, error) { return pingPong(n, start, m, shape) },
 				Note:        row.note + ".",
 			}
 			// The default rows carry the full explanation; the tuned rows
 			// point to it.
 			if row.twisted {
 				w.TwistedServer = []string{"tcp_echo_server.py"}
-				w.Note += " " + m.note()
+				w.Note += " " + m.note(shape)
 			}
 			register(w)
 		}
@@ -93,7 +115,7 @@ func (m pingMeasure) unit() string {
 }
 
 // note explains the default rows' figures; the tuned rows point to it.
-func (m pingMeasure) note() string {
+func (m pingMeasure) note(shape loadShape) string {
 	if m == pingServerCPU {
 		return "The client as in the wall-time row. The figure is the server's CPU time (user+system, every " +
 			"thread) from the first timed request until the last reply, divided by the requests: the kernel's " +
@@ -102,21 +124,22 @@ func (m pingMeasure) note() string {
 			"closes and exit after (bench/README.md gives their size)."
 	}
 	return fmt.Sprintf("The server runs in its own process (the runner re-executed with -serve, or python3); the "+
-		"client is plain Go in the runner: %d connections opened and each sent one untimed round trip before "+
+		"client is plain Go in the runner: %d connection(s) opened and each sent one untimed round trip before "+
 		"timing, then a goroutine per connection writes %d bytes and reads the reply, %d times. The figure is "+
-		"the client's wall time over all requests divided by their number.", pingConns, pingSize, pingN/pingConns)
+		"the client's wall time over all requests divided by their number.", shape.conns, shape.size, shape.n/shape.conns)
 }
 
 // pingContender is a Go contender of a ping-pong row: this binary as a
 // server of kind.
-func pingContender(kind string, m pingMeasure) func(int) (time.Duration, error) {
-	return func(n int) (time.Duration, error) { return pingPong(n, selfServer(kind), m) }
+func pingContender(kind string, m pingMeasure, shape loadShape) func(int) (time.Duration, error) {
+	return func(n int) (time.Duration, error) { return pingPong(n, selfServer(kind), m, shape) }
 }
 
-// pingPong starts the server child, opens pingConns connections to it and
-// makes one untimed round trip on each, then times n requests spread over
-// the connections, closes them and the child's stdin, and waits for it.
-func pingPong(n int, start serverStart, m pingMeasure) (_ time.Duration, err error) {
+// pingPong starts the server child, opens shape.conns connections to it
+// and makes one untimed round trip on each, then times n requests spread
+// over the connections, closes them and the child's stdin, and waits for
+// it.
+func pingPong(n int, start serverStart, m pingMeasure, shape loadShape) (_ time.Duration, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), pingLimit)
 	defer cancel()
 	child, err := startServer(ctx, start)
@@ -125,17 +148,17 @@ func pingPong(n int, start serverStart, m pingMeasure) (_ time.Duration, err err
 	}
 	defer func() { err = errors.Join(err, child.stop()) }()
 
-	conns := make([]net.Conn, 0, pingConns)
+	conns := make([]net.Conn, 0, shape.conns)
 	defer func() {
 		for _, c := range conns {
 			c.Close()
 		}
 	}()
 	deadline, _ := ctx.Deadline()
-	for range pingConns {
+	for range shape.conns {
 		c, err := net.Dial("tcp", child.addr)
 		if err != nil {
-			return 0, fmt.Errorf("connection %d of %d: %w", len(conns)+1, pingConns, err)
+			return 0, fmt.Errorf("connection %d of %d: %w", len(conns)+1, shape.conns, err)
 		}
 		conns = append(conns, c)
 		if err := c.SetDeadline(deadline); err != nil {
@@ -157,7 +180,7 @@ func pingPong(n int, start serverStart, m pingMeasure) (_ time.Duration, err err
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			out, in := make([]byte, pingSize), make([]byte, pingSize)
+			out, in := make([]byte, shape.size), make([]byte, shape.size)
 			err := roundTrip(c, out, in)
 			ready.Done()
 			<-begin
