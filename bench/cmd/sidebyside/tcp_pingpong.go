@@ -89,6 +89,9 @@ func registerPingPong() {
 				DriveServer: func(n int, start serverStart) (time.Duration, error) { return pingPong(n, start, m, shape) },
 				Note:        row.note + ".",
 			}
+			if m == pingServerCPU {
+				w.Bytes = 0 // a rate of CPU time would read as throughput
+			}
 			// The default rows carry the full explanation; the tuned rows
 			// point to it.
 			if row.twisted {
