@@ -4,7 +4,7 @@
 //
 // Usage (from the repository root; bench/run.sh does this):
 //
-//	go run ./bench/cmd/sidebyside [-group reactor] [-samples 5] [-out bench/RESULTS.md]
+//	go run ./bench/cmd/sidebyside [-group reactor] [-samples 5] [-out /tmp/run.md]
 //	go run ./bench/cmd/sidebyside -check   # every contender and Twisted script once, no timing
 //
 // Each area registers its workloads in its own file of this package; see
