@@ -399,6 +399,8 @@ func (r *Reactor) ensurePoller() error {
 	r.closed = false
 	tracking.Register(r, r.scope)
 	r.fds = make(map[int]*fdEntry)
+	clear(r.presumed) // writers of the released poller: nothing to call
+	r.presumed = r.presumed[:0]
 	runtime.AddCleanup(r, func(p *poller) { p.close() }, p)
 	if len(r.threadCalls) > 0 {
 		p.wake()
