@@ -93,7 +93,8 @@ func init() {
 		PlainGo: goChurn,
 		Twisted: []string{"tcp_churn.py"},
 		Note: "one connection at a time: the client connects, writes one byte, reads the echo and closes; its " +
-			"ConnectionLost (plain Go: Close) starts the next. Server and client in one process; braid defaults.",
+			"ConnectionLost (plain Go: Close) starts the next. Server and client in one process; braid defaults; " +
+			"plain Go: the read/write-loop echo server and net.Dial.",
 	})
 	register(Workload{
 		Group:   "tcp",
@@ -111,15 +112,27 @@ func init() {
 		N:         512,
 		Bytes:     tcpChunk,
 		Braid:     braidForward,
-		PlainGo:   goForward,
+		PlainGo:   goForwardRW,
 		Twisted:   []string{"tcp_forward.py", "-size", strconv.Itoa(tcpChunk)},
 		Other:     func(n int) (time.Duration, error) { return socatForward(n, "-b65536") },
 		OtherName: "socat -b65536",
 		Note: "a Go client writes 32 MiB into the forwarder, which relays it to a Go sink; time from connect until the " +
-			"sink has every byte. braid: ListenForward on its own reactor goroutine; Twisted: portforward.ProxyFactory " +
-			"(its client and sink are Python threads on blocking sockets); plain Go: accept, dial, two io.Copy " +
-			"goroutines (which splice(2) on Linux); socat: `socat -b65536 TCP-LISTEN:…,fork TCP:…` in its own process, " +
-			"reading 64 KiB at a time as braid does.",
+			"sink has every byte. braid: ListenForward on its own reactor goroutine (it reuses its read buffer and " +
+			"writes through); Twisted: portforward.ProxyFactory (its client and sink are Python threads on blocking " +
+			"sockets); plain Go: accept, dial, and a goroutine per direction that reads into one reused 64 KiB " +
+			"buffer and writes what it read — the ratio base; socat: `socat -b65536 TCP-LISTEN:…,fork TCP:…` in " +
+			"its own process, reading 64 KiB at a time as braid does.",
+	})
+	register(Workload{
+		Group:   "tcp",
+		Name:    "forward: the same, plain Go with io.Copy (the floor)",
+		Unit:    "64 KiB",
+		N:       512,
+		Bytes:   tcpChunk,
+		Braid:   braidForward,
+		PlainGo: goForward,
+		Note: "as above, the plain-Go forwarder using io.Copy, which splice(2)s between the sockets on Linux: the " +
+			"bytes never enter the process, which no forwarder that hands them to a protocol can match.",
 	})
 	register(Workload{
 		Group:     "tcp",
@@ -216,8 +229,7 @@ func braidEcho(n int, tuning tcpTuning) (time.Duration, error) {
 
 // goEchoServer serves every connection with io.Copy on its own goroutine.
 // On Linux io.Copy between two TCP sockets may splice(2), so the bytes need
-// not reach user space: the floor for the echo rows, and the server of the
-// churn rows.
+// not reach user space: the floor for the echo rows.
 func goEchoServer() (net.Listener, error) {
 	return goServe(func(c net.Conn) { _, _ = io.Copy(c, c) })
 }
@@ -383,7 +395,7 @@ func braidChurn(n int, tuning tcpTuning) (time.Duration, error) {
 }
 
 func goChurn(n int) (time.Duration, error) {
-	l, err := goEchoServer()
+	l, err := goServe(echoReadWrite)
 	if err != nil {
 		return 0, err
 	}
@@ -501,6 +513,13 @@ func braidForward(n int) (time.Duration, error) {
 // goForwardServer is the forwarder a Go programmer writes: a goroutine per
 // direction, io.Copy, and CloseWrite to pass the end of the stream on.
 func goForwardServer(target string) (net.Listener, error) {
+	return forwardServer(target, func(dst, src net.Conn) { _, _ = io.Copy(dst, src) })
+}
+
+// forwardServer accepts connections, dials target for each, and relays
+// each direction with relay on a goroutine of its own, passing the end of
+// the stream on with CloseWrite.
+func forwardServer(target string, relay func(dst, src net.Conn)) (net.Listener, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -518,7 +537,7 @@ func goForwardServer(target string) (net.Listener, error) {
 					return
 				}
 				pipe := func(dst, src net.Conn, done chan<- struct{}) {
-					_, _ = io.Copy(dst, src)
+					relay(dst, src)
 					_ = dst.(*net.TCPConn).CloseWrite()
 					done <- struct{}{}
 				}
@@ -533,6 +552,39 @@ func goForwardServer(target string) (net.Listener, error) {
 		}
 	}()
 	return l, nil
+}
+
+// goForwardRWServer is goForwardServer with a read/write loop in place
+// of io.Copy: one reused 64 KiB buffer per direction.
+func goForwardRWServer(target string) (net.Listener, error) {
+	return forwardServer(target, func(dst, src net.Conn) {
+		buf := make([]byte, tcpChunk)
+		for {
+			k, err := src.Read(buf)
+			if k > 0 {
+				if _, werr := dst.Write(buf[:k]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+}
+
+func goForwardRW(n int) (time.Duration, error) {
+	sink, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer sink.Close()
+	fwd, err := goForwardRWServer(sink.Addr().String())
+	if err != nil {
+		return 0, err
+	}
+	defer fwd.Close()
+	return forwardSample(n, fwd.Addr().String(), sink)
 }
 
 func goForward(n int) (time.Duration, error) {
