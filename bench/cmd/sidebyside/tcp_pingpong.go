@@ -127,8 +127,8 @@ func (m pingMeasure) note(shape loadShape) string {
 			"closes and exit after (bench/README.md gives their size)."
 	}
 	return fmt.Sprintf("The server runs in its own process (the runner re-executed with -serve, or python3); the "+
-		"client is plain Go in the runner: %d connection(s) opened and each sent one untimed round trip before "+
-		"timing, then a goroutine per connection writes %d bytes and reads the reply, %d times. The figure is "+
+		"client is plain Go in the runner: %d connection(s) opened and a quarter as many requests again made, "+
+		"untimed, to let the fresh child settle; then a goroutine per connection writes %d bytes and reads the reply, %d times. The figure is "+
 		"the client's wall time over all requests divided by their number.", shape.conns, shape.size, shape.n/shape.conns)
 }
 
@@ -139,7 +139,7 @@ func pingContender(kind string, m pingMeasure, shape loadShape) func(int) (time.
 }
 
 // pingPong starts the server child, opens shape.conns connections to it
-// and makes one untimed round trip on each, then times n requests spread
+// and makes n/4 untimed round trips over them, then times n requests spread
 // over the connections, closes them and the child's stdin, and waits for
 // it.
 func pingPong(n int, start serverStart, m pingMeasure, shape loadShape) (_ time.Duration, err error) {
@@ -169,8 +169,12 @@ func pingPong(n int, start serverStart, m pingMeasure, shape loadShape) (_ time.
 		}
 	}
 
-	// Every goroutine makes its warm-up round trip, reports ready, and
-	// waits for go: the CPU snapshot and t0 fall between the two.
+	// Every goroutine makes its warm-up round trips, reports ready, and
+	// waits for go: the CPU snapshot and t0 fall between the two. Each
+	// sample starts a fresh child, so the runner's warm-up sample cannot
+	// settle it: a quarter of the sample's requests, untimed, let the
+	// child's heap and collector settle first (without them a Go server
+	// that allocates per read is timed while its heap is still growing).
 	errs := make([]error, len(conns))
 	var ready, done sync.WaitGroup
 	begin := make(chan struct{})
@@ -184,7 +188,10 @@ func pingPong(n int, start serverStart, m pingMeasure, shape loadShape) (_ time.
 		go func() {
 			defer done.Done()
 			out, in := make([]byte, shape.size), make([]byte, shape.size)
-			err := roundTrip(c, out, in)
+			var err error
+			for w := max(reqs/4, 1); err == nil && w > 0; w-- {
+				err = roundTrip(c, out, in)
+			}
 			ready.Done()
 			<-begin
 			for ; err == nil && reqs > 0; reqs-- {
