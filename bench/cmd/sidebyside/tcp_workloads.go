@@ -576,27 +576,19 @@ func goForwardRWServer(target string) (net.Listener, error) {
 	})
 }
 
-func goForwardRW(n int) (time.Duration, error) {
-	sink, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer sink.Close()
-	fwd, err := goForwardRWServer(sink.Addr().String())
-	if err != nil {
-		return 0, err
-	}
-	defer fwd.Close()
-	return forwardSample(n, fwd.Addr().String(), sink)
-}
+func goForwardRW(n int) (time.Duration, error) { return goForwardWith(n, goForwardRWServer) }
 
-func goForward(n int) (time.Duration, error) {
+func goForward(n int) (time.Duration, error) { return goForwardWith(n, goForwardServer) }
+
+// goForwardWith times a plain-Go forwarder made by serve in front of a
+// fresh sink.
+func goForwardWith(n int, serve func(target string) (net.Listener, error)) (time.Duration, error) {
 	sink, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
 	defer sink.Close()
-	fwd, err := goForwardServer(sink.Addr().String())
+	fwd, err := serve(sink.Addr().String())
 	if err != nil {
 		return 0, err
 	}
