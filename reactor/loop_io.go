@@ -238,8 +238,10 @@ func (r *Reactor) update(e *fdEntry) {
 	}
 	err := r.poller.register(e.fd, m, e.gen, e.kmask != 0)
 	switch {
-	case err == nil, m == 0:
-		e.kmask = m // a failed removal: the descriptor was closed already
+	case err == nil:
+		e.kmask = m
+	case m == 0:
+		e.kmask = 0 // a removal can only fail for a descriptor the kernel dropped already
 	default:
 		r.LogError(NewFailure(fmt.Errorf("reactor: update descriptor %d: %w", e.fd, err)), "epoll_ctl")
 	}

@@ -15,11 +15,11 @@ import (
 // producer/consumer flow control, and the socket options.
 
 // rawWrite ports write: data is copied and queued, and sent after the next
-// poll, as Twisted sends it (T-05; see WriteThrough and queuedIntoEmpty). It never blocks and never fails; a
-// broken connection is reported through ConnectionLost. Writes after the
-// connection has ended, after LoseWriteConnection completed or after
-// AbortConnection are dropped (Twisted keeps the last kind in a buffer that
-// is never sent).
+// poll, as Twisted sends it (T-05; see WriteThrough and queuedIntoEmpty).
+// It never blocks and never fails; a broken connection is reported through
+// ConnectionLost. Writes after the connection has ended, after
+// LoseWriteConnection completed or after AbortConnection are dropped
+// (Twisted keeps the last kind in a buffer that is never sent).
 func (c *Conn) rawWrite(data []byte) {
 	if !c.connected || c.writeDisconnected || c.aborting || len(data) == 0 {
 		return
