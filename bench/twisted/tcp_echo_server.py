@@ -1,5 +1,5 @@
-"""An echo server in a process of its own, for the ping-pong rows of
-bench/cmd/sidebyside (pingpong_workloads.go).
+"""An echo server in a process of its own, for the ping-pong and
+server-apart echo rows of bench/cmd/sidebyside (tcp_pingpong.go).
 
 Unlike the other scripts it times nothing: it listens on a loopback port,
 prints the port number on a line of stdout, echoes on the default reactor

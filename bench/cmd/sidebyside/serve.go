@@ -1,8 +1,9 @@
 package main
 
-// The server child of the ping-pong rows: the runner re-executes itself as
-// `sidebyside -serve KIND` so that the server's CPU time is a process's own
-// and can be read from its rusage once it exits.
+// The server child of the ping-pong and server-apart echo rows: the
+// runner re-executes itself as `sidebyside -serve KIND` so that the
+// server's CPU time is a process's own, read from its threads' run times
+// (tcp_pingpong.go).
 
 import (
 	"context"
