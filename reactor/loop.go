@@ -46,6 +46,9 @@ type Reactor struct {
 	// without having been registered for writability (loop_presumed.go);
 	// presumedSpare is the other half of the double buffer.
 	presumed, presumedSpare []*fdEntry
+	polls                   uint64 // polls made: the numbering of fdEntry.lastPoll
+	polledOrder             uint32 // descriptors dispatched in this pass so far
+	leftovers               []*fdEntry
 
 	// State flags, named as Twisted's ReactorBase has them (R-11..R-15).
 	started       bool // Run is looping

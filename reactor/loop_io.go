@@ -1,8 +1,10 @@
 package reactor
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -50,6 +52,13 @@ type fdEntry struct {
 	presumed bool
 	queued   bool // on r.presumed, for DoWrite after the next poll
 	due      bool // on the list this pass's dispatch works through
+	// polled holds this pass's reported events until they are dispatched.
+	// lastPoll and polledOrder say in which poll the descriptor was last
+	// reported (or its presumed writer called) and where in that pass's
+	// order: its place in epoll's ready list at the next poll.
+	polled      uint32
+	polledOrder uint32
+	lastPoll    uint64
 }
 
 // mask is the set of events the poller should have for the descriptor.
@@ -331,24 +340,68 @@ func (r *Reactor) doIteration(timeout time.Duration) (dispatched bool) {
 		r.LogError(NewFailure(fmt.Errorf("reactor: poll: %w", err)), "poll")
 		return false
 	}
-	due := r.takePresumed()
+	r.polls, r.polledOrder = r.polls+1, 0
 	for _, ev := range evs {
-		e := r.fds[ev.fd]
-		if e == nil || e.gen != ev.gen {
-			continue // removed (or replaced) earlier in this turn
+		if e := r.fds[ev.fd]; e != nil && e.gen == ev.gen {
+			e.polled = ev.events
 		}
-		events := ev.events
-		if e.due {
-			events |= pollOut // as the poll would have reported it
-			e.due = false
-		}
-		r.dispatch(e, events)
-		dispatched = true
 	}
+	// The order of epoll's ready list (loop_presumed.go): descriptors the
+	// last poll reported, then the writers presumed writable, then the
+	// descriptors that have become ready since.
+	due := r.takePresumed()
+	dispatched = r.dispatchLeftovers(evs, due)
 	if r.dispatchPresumed(due) {
 		dispatched = true
 	}
+	for _, ev := range evs {
+		if e := r.fds[ev.fd]; e != nil && e.gen == ev.gen && e.polled != 0 {
+			r.dispatchPolled(e)
+			dispatched = true
+		}
+	}
 	return dispatched
+}
+
+// dispatchLeftovers dispatches, in the order the previous pass dispatched
+// them, the descriptors that pass's poll reported too: those this poll
+// reports and the due presumed writers among them.
+func (r *Reactor) dispatchLeftovers(evs []readyEvent, due []*fdEntry) (dispatched bool) {
+	prev := r.polls - 1 // 0 on the first poll: nothing was reported before it
+	left := r.leftovers[:0]
+	for _, ev := range evs {
+		if e := r.fds[ev.fd]; e != nil && e.gen == ev.gen && prev != 0 && e.lastPoll == prev {
+			left = append(left, e)
+		}
+	}
+	for _, e := range due {
+		if e.due && e.polled == 0 && prev != 0 && e.lastPoll == prev && r.fds[e.fd] == e {
+			left = append(left, e)
+		}
+	}
+	slices.SortFunc(left, func(a, b *fdEntry) int { return cmp.Compare(a.polledOrder, b.polledOrder) })
+	for i, e := range left {
+		left[i] = nil
+		if r.fds[e.fd] == e && (e.polled != 0 || e.due && e.writer != nil) {
+			r.dispatchPolled(e)
+			dispatched = true
+		}
+	}
+	r.leftovers = left[:0]
+	return dispatched
+}
+
+// dispatchPolled dispatches e's reported events, with pollOut for a due
+// presumed writer, and notes its place in this pass's order.
+func (r *Reactor) dispatchPolled(e *fdEntry) {
+	events := e.polled
+	if e.due && e.writer != nil {
+		events |= pollOut // as the poll would have reported it
+	}
+	e.due, e.polled = false, 0
+	e.lastPoll, e.polledOrder = r.polls, r.polledOrder
+	r.polledOrder++
+	r.dispatch(e, events)
 }
 
 // dispatch ports _doReadOrWrite: a hang-up with nothing left to read ends

@@ -8,9 +8,24 @@ import "github.com/braid-go/braid/internal/writeready"
 // it has room (writeready.Presumable) is therefore not registered: it goes
 // on r.presumed, the next poll does not block, and that pass calls its
 // DoWrite after the poll, at the point where Twisted would have — together
-// with DoRead when the poll reports the descriptor readable too, else
-// after the reported events. Only a writer that DoWrite leaves registered
-// (its kernel buffer filled up) is then registered to wait for room.
+// with DoRead when the poll reports the descriptor readable too. Only a
+// writer that DoWrite leaves registered (its kernel buffer filled up) is
+// then registered to wait for room.
+//
+// "The point where Twisted would have" is a place in epoll's ready list,
+// which Twisted's poll returns in order. A level-triggered descriptor a
+// poll reports goes back on the list as that poll returns, so the next
+// poll reports it first, whatever happened since; a descriptor that
+// becomes ready later joins the list then, and a writer registered on a
+// socket with room joins it at once. So a pass dispatches the descriptors
+// the previous poll reported too (in the kernel's order), then the
+// presumed writers (in the order they were added), then the descriptors
+// that became ready since. The first group keeps the order of the pass
+// before, which is the kernel's: its presumed writers that this poll does
+// not report (they are not readable now) take their places in it too. The one place this can differ from Twisted is
+// within that last group: a descriptor made ready by another process
+// between the previous poll and the writer's Write comes after the writer
+// here and before it in Twisted, a race no test can pin.
 //
 // A writer added from DataReceived is added after the pass's poll, so its
 // DoWrite comes in the next pass, after that pass's timed calls: the order
@@ -42,14 +57,14 @@ func (r *Reactor) takePresumed() []*fdEntry {
 	return due
 }
 
-// dispatchPresumed calls DoWrite for the due writers the poll did not
-// report, then registers with the poller every one that DoWrite left
-// waiting for room. It reports whether any DoWrite ran.
+// dispatchPresumed calls DoWrite for the due writers not dispatched yet
+// in this pass, with DoRead first for those the poll reported readable,
+// then registers with the poller every one that DoWrite left waiting for
+// room. It reports whether any dispatch ran.
 func (r *Reactor) dispatchPresumed(due []*fdEntry) (dispatched bool) {
 	for _, e := range due {
 		if e.due && r.fds[e.fd] == e && e.writer != nil {
-			e.due = false
-			r.dispatch(e, pollOut)
+			r.dispatchPolled(e)
 			dispatched = true
 		}
 	}
