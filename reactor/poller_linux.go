@@ -131,16 +131,22 @@ func (p *poller) epollWait(timeout time.Duration) (int, error) {
 			// reuse for other goroutines; their sleeps just get more exact.
 			_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
 		}
-		syscall6 := unix.Syscall6
+		// Direct calls, so that the pointers converted in the argument
+		// lists stay alive for the call (unsafe.Pointer rule 4).
+		var n uintptr
+		var errno unix.Errno
 		if timeout == 0 {
 			// A poll that cannot block need not tell the scheduler it
 			// may (entersyscall/exitsyscall): 0.27 µs, a tenth of a
 			// reactor turn with nothing to do (bench/RESULTS.md).
-			syscall6 = unix.RawSyscall6
+			n, _, errno = unix.RawSyscall6(unix.SYS_EPOLL_PWAIT2, uintptr(p.epfd),
+				uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)),
+				uintptr(unsafe.Pointer(tsp)), 0, 0)
+		} else {
+			n, _, errno = unix.Syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(p.epfd),
+				uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)),
+				uintptr(unsafe.Pointer(tsp)), 0, 0)
 		}
-		n, _, errno := syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(p.epfd),
-			uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)),
-			uintptr(unsafe.Pointer(tsp)), 0, 0)
 		if errno == 0 {
 			return int(n), nil
 		}
