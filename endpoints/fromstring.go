@@ -165,17 +165,9 @@ func serverTLSConfig(desc string, b bound) (*tls.Config, error) {
 	if !ok {
 		certPath = keyPath
 	}
-	certPEM, err := readFile(desc, certPath)
+	cert, err := loadKeyPair(desc, certPath, keyPath)
 	if err != nil {
 		return nil, err
-	}
-	keyPEM, err := readFile(desc, keyPath)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return nil, valueErr(err, "certificate %s and key %s: %v", certPath, keyPath, err)
 	}
 	if chain, ok := b["extraCertChain"]; ok {
 		data, err := readFile(desc, chain)
@@ -395,19 +387,30 @@ func clientCert(desc string, certPath, keyPath string, haveCert, haveKey bool) (
 	if !haveKey {
 		keyPath = certPath
 	}
-	certPEM, err := readFile(desc, certPath)
+	c, err := loadKeyPair(desc, certPath, keyPath)
 	if err != nil {
 		return nil, err
+	}
+	return []tls.Certificate{c}, nil
+}
+
+// loadKeyPair reads a PEM certificate and its key (the same file when the
+// paths are equal), for the server's and the client's side alike.
+func loadKeyPair(desc, certPath, keyPath string) (tls.Certificate, error) {
+	certPEM, err := readFile(desc, certPath)
+	if err != nil {
+		return tls.Certificate{}, err
 	}
 	keyPEM, err := readFile(desc, keyPath)
 	if err != nil {
-		return nil, err
+		return tls.Certificate{}, err
 	}
-	c, err := tls.X509KeyPair(certPEM, keyPEM)
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		return nil, &DescriptionError{Description: desc, Kind: KindValue, Msg: err.Error(), Err: err}
+		return tls.Certificate{}, &DescriptionError{Description: desc, Kind: KindValue,
+			Msg: fmt.Sprintf("certificate %s and key %s: %v", certPath, keyPath, err), Err: err}
 	}
-	return []tls.Certificate{c}, nil
+	return cert, nil
 }
 
 func sslClientConfig(desc string, b bound) (*tls.Config, error) {
