@@ -206,11 +206,23 @@ func (f *benchFailFactory) ClientConnectionFailed(c protocol.Connector, reason *
 
 // braidEcho mirrors tcp_echo.py: echo server and client on one reactor.
 func braidEcho(n int, tuning tcpTuning) (time.Duration, error) {
+	return braidEchoWith(n, tcpChunk,
+		func(r *braid.Reactor, f protocol.Factory) (protocol.ListeningPort, error) {
+			return r.ListenTCP(0, f, protocol.ListenTCPOptions{Interface: "127.0.0.1", Conn: tuning.conn()})
+		},
+		func(r *braid.Reactor, port int, cf protocol.ClientFactory) {
+			r.ConnectTCP("127.0.0.1", port, cf, protocol.ConnectTCPOptions{Conn: tuning.conn()})
+		})
+}
+
+// braidEchoWith runs the echo server and client on one reactor, the
+// server listening with listen and the client connecting with connect;
+// the client writes chunk bytes and waits for them, n times.
+func braidEchoWith(n, chunk int, listen func(*braid.Reactor, protocol.Factory) (protocol.ListeningPort, error),
+	connect func(r *braid.Reactor, port int, cf protocol.ClientFactory)) (time.Duration, error) {
 	var failed error
 	el, err := runOnReactor(func(r *braid.Reactor, stop func(time.Duration)) {
-		port, err := r.ListenTCP(0, protocol.FactoryFor(func() protocol.Protocol {
-			return &benchEchoServer{}
-		}), protocol.ListenTCPOptions{Interface: "127.0.0.1", Conn: tuning.conn()})
+		port, err := listen(r, protocol.FactoryFor(func() protocol.Protocol { return &benchEchoServer{} }))
 		if err != nil {
 			failed = err
 			stop(0)
@@ -218,12 +230,12 @@ func braidEcho(n int, tuning tcpTuning) (time.Duration, error) {
 		}
 		cf := &benchFailFactory{failed: &failed}
 		cf.Protocol = func() protocol.Protocol {
-			return &benchEchoClient{chunk: make([]byte, tcpChunk), n: n, done: func(d time.Duration) {
+			return &benchEchoClient{chunk: make([]byte, chunk), n: n, done: func(d time.Duration) {
 				port.StopListening()
 				stop(d)
 			}}
 		}
-		r.ConnectTCP("127.0.0.1", port.GetHost().(*net.TCPAddr).Port, cf, protocol.ConnectTCPOptions{Conn: tuning.conn()})
+		connect(r, port.GetHost().(*net.TCPAddr).Port, cf)
 	})
 	return el, errors.Join(err, failed)
 }
@@ -244,6 +256,14 @@ func goServe(serve func(net.Conn)) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
+	serveOn(l, serve)
+	return l, nil
+}
+
+// serveOn accepts on l until it is closed and runs serve on its own
+// goroutine for every connection, closing the connection when serve
+// returns.
+func serveOn(l net.Listener, serve func(net.Conn)) {
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -253,7 +273,6 @@ func goServe(serve func(net.Conn)) (net.Listener, error) {
 			go func() { serve(c); c.Close() }()
 		}
 	}()
-	return l, nil
 }
 
 // echoReadWrite is the echo a Go programmer writes when the bytes pass

@@ -6,7 +6,6 @@ package main
 
 import (
 	"crypto/tls"
-	"errors"
 	"io"
 	"net"
 	"strconv"
@@ -44,26 +43,13 @@ func braidTLSEcho(n int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	var failed error
-	el, err := runOnReactor(func(r *braid.Reactor, stop func(time.Duration)) {
-		port, err := r.ListenSSL(0, protocol.FactoryFor(func() protocol.Protocol {
-			return &benchEchoServer{}
-		}), ca.ServerConfig(), protocol.ListenTCPOptions{Interface: "127.0.0.1"})
-		if err != nil {
-			failed = err
-			stop(0)
-			return
-		}
-		cf := &benchFailFactory{failed: &failed}
-		cf.Protocol = func() protocol.Protocol {
-			return &benchEchoClient{chunk: make([]byte, tlsChunk), n: n, done: func(d time.Duration) {
-				port.StopListening()
-				stop(d)
-			}}
-		}
-		r.ConnectSSL("127.0.0.1", port.GetHost().(*net.TCPAddr).Port, cf, ca.ClientConfig(), protocol.ConnectTCPOptions{})
-	})
-	return el, errors.Join(err, failed)
+	return braidEchoWith(n, tlsChunk,
+		func(r *braid.Reactor, f protocol.Factory) (protocol.ListeningPort, error) {
+			return r.ListenSSL(0, f, ca.ServerConfig(), protocol.ListenTCPOptions{Interface: "127.0.0.1"})
+		},
+		func(r *braid.Reactor, port int, cf protocol.ClientFactory) {
+			r.ConnectSSL("127.0.0.1", port, cf, ca.ClientConfig(), protocol.ConnectTCPOptions{})
+		})
 }
 
 // goTLSEcho is goEcho with crypto/tls on both ends.
@@ -77,15 +63,7 @@ func goTLSEcho(n int) (time.Duration, error) {
 		return 0, err
 	}
 	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { _, _ = io.Copy(c, c); c.Close() }()
-		}
-	}()
+	serveOn(l, func(c net.Conn) { _, _ = io.Copy(c, c) })
 	cfg := ca.ClientConfig()
 	cfg.ServerName = "127.0.0.1"
 	t0 := time.Now()
