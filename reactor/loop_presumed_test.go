@@ -34,7 +34,7 @@ func kernelHasOut(r *Reactor, fd int) bool {
 
 // A writer presumed writable gets DoWrite where Twisted's poll would have
 // reported it, without the poller ever watching it for writability.
-func TestReactor_PresumedWriter(t *testing.T) {
+func TestReactor_PresumedWriter_R03(t *testing.T) {
 	cases := []struct {
 		name string
 		// run sets the scenario up and runs the turns; w is the writer
@@ -131,7 +131,7 @@ func TestReactor_PresumedWriter(t *testing.T) {
 
 // DoRead then DoWrite, in one dispatch, when the poll reports a presumed
 // writer's descriptor readable: the order Twisted's _doReadOrWrite gives.
-func TestReactor_PresumedWriterReadableTooReadsFirst(t *testing.T) {
+func TestReactor_PresumedWriterReadableTooReadsFirst_R03(t *testing.T) {
 	r, log := newReactor(t)
 	var ev events
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)

@@ -84,6 +84,7 @@ func TestTCP_QueuedWriteKeepsEpollsOrder_T05(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tcpReactor(t)
+			t.Cleanup(func() { _ = r.Close() }) // runs last: the connections' cleanups end them first
 			x, xPeer := adoptedConn(t, r, &tcpRecorder{onData: func(p *tcpRecorder, _ []byte) {
 				p.Transport.Write([]byte("A"))
 			}})
